@@ -1,0 +1,92 @@
+"""Editions and per-user licences (DOMAIN.md section 3)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .errors import UnknownKeyError
+from .inputs import REQUIRED, broadcast, fraction, nonnegative, numbers, result, texts, whole
+from .rates import rate
+
+# Names a user may type, mapped to rate card keys.
+EDITIONS = {
+    "starter": "edition.starter",
+    "pro": "edition.pro",
+    "enterprise": "edition.enterprise",
+    "unlimited": "edition.unlimited",
+    "agentforce": "edition.agentforce",
+    "agentforce 1": "edition.agentforce",
+}
+
+
+def edition_key(name: str, text: str) -> str:
+    """The rate card key of an edition typed as text ("Enterprise Edition", "pro suite")."""
+    clean = re.sub(r"\s+", " ", text.strip().lower())
+    clean = re.sub(r" (suite|edition)$", "", clean)
+    if clean in EDITIONS:
+        return EDITIONS[clean]
+    valid = ", ".join(n.title() for n in EDITIONS if n != "agentforce 1")
+    raise UnknownKeyError(name, text, "is not an edition", f"enter one of {valid}, or a price")
+
+
+def edition_prices(name: str, value, default=REQUIRED) -> np.ndarray:
+    """Monthly per-user prices from edition names or prices (element by element)."""
+    arr = texts(name, value, default)
+    out = np.empty(arr.shape, float)
+    for i, x in np.ndenumerate(arr):
+        out[i] = rate(edition_key(name, x)) if isinstance(x, str) else numbers(name, x)
+    return nonnegative(name, out)
+
+
+def uplift_factor(years: np.ndarray, uplift: np.ndarray) -> np.ndarray:
+    """Sum of (1 + uplift)^k for k = 0 .. years-1: years' worth of compounding prices."""
+    flat = uplift == 0
+    safe = np.where(flat, 1.0, uplift)
+    return np.where(flat, years, ((1 + safe) ** years - 1) / safe)
+
+
+def edition_uplift(seats, from_edition, to_edition, years=None, annual_uplift=None):
+    """Extra cost of moving every seat of an org from one edition to another.
+
+    Every user of one org is on the same edition, so an upgrade for a few
+    power users upgrades every seat.
+
+    Parameters
+    ----------
+    seats : array_like
+        Seats in the org (zero or more).
+    from_edition, to_edition : array_like
+        Edition names (Starter, Pro, Enterprise, Unlimited, Agentforce; any
+        case; "Suite" or "Edition" after the name accepted) or monthly
+        per-user prices.
+    years : array_like, optional
+        Whole years of the term. 1 if omitted.
+    annual_uplift : array_like, optional
+        Yearly price rise applied to both editions after the first year,
+        compounding, as a fraction in [0, 1). 0 if omitted.
+
+    Returns
+    -------
+    float or ndarray
+        seats x 12 x (to_price - from_price) x sum of (1 + uplift)^k for
+        k = 0 .. years-1. Negative for a downgrade (a saving).
+
+    Examples
+    --------
+    500 seats, Enterprise to Unlimited, one year (DOMAIN.md section 3):
+
+    >>> edition_uplift(500, "Enterprise", "Unlimited")
+    1050000.0
+    >>> edition_uplift(10, "unlimited edition", 175)
+    -21000.0
+    """
+    n = nonnegative("seats", numbers("seats", seats))
+    p_from = edition_prices("from_edition", from_edition)
+    p_to = edition_prices("to_edition", to_edition)
+    y = whole("years", numbers("years", years, 1.0))
+    u = fraction("annual_uplift", numbers("annual_uplift", annual_uplift, 0.0))
+    n, p_from, p_to, y, u = broadcast(seats=n, from_edition=p_from, to_edition=p_to,
+                                      years=y, annual_uplift=u)
+    return result(n * 12 * (p_to - p_from) * uplift_factor(y, u))

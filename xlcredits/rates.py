@@ -1,0 +1,60 @@
+"""The rate card: every list price and default rate of DOMAIN.md, as data.
+
+The figures live in ``data/ratecard.csv`` (key, value, unit, basis, source,
+description); this module only reads them. ``basis`` is ``list`` (a published
+list price), ``estimate`` (an advisor's figure) or ``assumption`` (no source
+gives a figure; an input the user should set).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from .errors import UnknownKeyError
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: str
+    value: float
+    unit: str
+    basis: str
+    source: str
+    description: str
+
+
+@cache
+def card() -> dict[str, Rate]:
+    """The whole rate card, keyed by its stable keys, in file order."""
+    text = resources.files(__package__).joinpath("data/ratecard.csv").read_text("utf-8")
+    rows = csv.DictReader(text.splitlines())
+    return {r["key"]: Rate(**{**r, "value": float(r["value"])}) for r in rows}
+
+
+def rate(key: str) -> float:
+    """The value of one rate card entry.
+
+    >>> rate("flex.pack_price")
+    500.0
+    """
+    return entry(key).value
+
+
+def entry(key: str) -> Rate:
+    """One rate card entry; an unknown key lists the close matches, or every key."""
+    rates = card()
+    clean = key.strip().lower() if isinstance(key, str) else key
+    if clean in rates:
+        return rates[clean]
+    close = difflib.get_close_matches(str(clean), rates, n=5, cutoff=0.5)
+    hint = ("did you mean " + ", ".join(close)) if close else "valid keys: " + ", ".join(rates)
+    raise UnknownKeyError("key", key, "is not on the rate card", hint)
+
+
+def default(value, key: str):
+    """``value`` unless it is None (omitted), else the rate card's value for ``key``."""
+    return rate(key) if value is None else value
