@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dates import ordinals, today
-from .inputs import broadcast, nonnegative, numbers, require, result
+from .dates import check_order, ordinals, today
+from .inputs import broadcast, nonnegative, numbers, result
 
 DAYS_PER_MONTH = 365 / 12  # a monthly rate x 12 / 365 is a daily rate
 
@@ -61,8 +61,7 @@ def credit_lapse(balance, consumed, start_date, expiry_date, as_of=None, monthly
     bal, used, start, expiry, now, monthly = broadcast(
         balance=bal, consumed=used, start_date=start, expiry_date=expiry, as_of=now,
         monthly_rate=monthly)
-    require("expiry_date", expiry, expiry >= start, "is before start_date",
-            "enter an expiry on or after the start")
+    check_order("expiry_date", expiry, "start_date", start)
 
     before_start = now < start
     elapsed = np.maximum(now - start + 1, 1)

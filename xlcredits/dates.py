@@ -79,6 +79,15 @@ def ordinals(name: str, value: object, default: object = REQUIRED) -> np.ndarray
     return out
 
 
+def check_order(name: str, later: np.ndarray, earlier_name: str, earlier: np.ndarray) -> None:
+    """Refuse the first element where ``later`` falls before ``earlier``, quoting it as a date."""
+    bad = later < earlier
+    if np.any(bad):
+        shown = date.fromordinal(int(np.broadcast_to(later, bad.shape)[bad][0]))
+        raise InputError(name, shown, f"is before {earlier_name}",
+                         f"enter a date on or after {earlier_name}")
+
+
 def today() -> date:
     """Today's date (a function so that tests and callers can pin it)."""
     return date.today()

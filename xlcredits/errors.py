@@ -16,7 +16,8 @@ class InputError(XlcreditsError, ValueError):
 
     def __init__(self, argument: str, value: object, problem: str, fix: str):
         self.argument, self.value, self.problem, self.fix = argument, value, problem, fix
-        super().__init__(f"{argument}={show(value)} {problem}; {fix}")
+        shown = argument if value is None else f"{argument}={show(value)}"
+        super().__init__(f"{shown} {problem}; {fix}")
 
 
 class UnknownKeyError(InputError, KeyError):
@@ -33,7 +34,7 @@ def show(value: object, limit: int = 40) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         text = str(int(value))
     elif isinstance(value, str):
-        text = repr(value)
+        text = repr(str(value))
     else:
         text = repr(value) if not hasattr(value, "isoformat") else value.isoformat()[:10]
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -37,7 +37,7 @@ def refuse_element(name: str, x: object, wanted: str) -> None:
 
 def blank(name: str, default: object) -> object:
     if default is REQUIRED:
-        raise InputError(name, "", "is blank", "enter a value")
+        raise InputError(name, None, "is blank", "enter a value")
     return default
 
 
@@ -53,6 +53,8 @@ def numbers(name: str, value: object, default: object = REQUIRED) -> np.ndarray:
     if value is None:
         return np.asarray(float(blank(name, default)))
     arr = np.asarray(value)
+    if arr.dtype.kind in "US":
+        arr = arr.astype(object)
     if arr.dtype.kind in "iuf":
         out = arr.astype(float)
         given = np.ones(out.shape, bool)

@@ -1,0 +1,106 @@
+"""The Excel boundary: what a cell passes in, what a cell can show.
+
+Excel (through xlwings) passes floats, ``None`` for blank cells and omitted
+optional arguments, strings, booleans, datetimes from date-formatted cells,
+a flat list for a single row or column, and a list of lists for a block
+(``ndim=2`` keeps a range's orientation). :func:`call` turns those into core
+inputs, runs the core function, and turns the result back: a float for one
+cell, lists for a range, and one short line of text instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import date, datetime
+
+import numpy as np
+
+from .errors import XlcreditsError
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE = 250  # Excel shows a cell's text whole; keep messages one short line
+
+
+def to_core(value):
+    """One argument as Excel passes it, as the core takes it."""
+    if isinstance(value, tuple):
+        value = list(value)
+    if isinstance(value, list):
+        rows = [list(r) if isinstance(r, (list, tuple)) else r for r in value]
+        if len(rows) == 1 and isinstance(rows[0], list) and len(rows[0]) == 1:
+            return to_core(rows[0][0])  # a single cell passed with ndim=2
+        arr = np.empty((len(rows), len(rows[0])) if rows and isinstance(rows[0], list)
+                       else (len(rows),), dtype=object)
+        for i, x in np.ndenumerate(arr):
+            arr[i] = to_core(rows[i[0]][i[1]] if arr.ndim == 2 else rows[i[0]])
+        return arr
+    if isinstance(value, str) and value.strip() == "":
+        return None  # a blank cell, or a formula returning ""
+    return value
+
+
+def to_cell(value):
+    """One result element as a cell can hold it: never NaN or infinity."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "#NUM!"
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+def to_excel(value):
+    """A core result as xlwings writes it: a scalar, a flat list or a list of lists."""
+    if isinstance(value, (np.ndarray, list, tuple)):
+        arr = np.asarray(value, dtype=object)
+        if arr.ndim == 0:
+            return to_cell(arr.item())
+        if arr.ndim > 2:
+            arr = arr.reshape(arr.shape[0], -1)
+        return [to_excel(row) for row in arr] if arr.ndim == 2 else [to_cell(x) for x in arr]
+    return to_cell(value)
+
+
+def message(name: str, error: Exception) -> str:
+    text = f"{name}: {error}"
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+def call(name: str, core, *args, elementwise: bool = True):
+    """Run ``core`` on Excel's values; return a cell value, an array, or a message.
+
+    With ranges in and ``elementwise`` set, a bad element gives its message in
+    its own cell and the others still compute.
+    """
+    inputs = [to_core(a) for a in args]
+    try:
+        try:
+            return to_excel(core(*inputs))
+        except XlcreditsError as error:
+            if not elementwise or not any(np.ndim(a) for a in inputs):
+                return message(name, error)
+            return to_excel(each(name, core, inputs))
+    except Exception as error:  # never a traceback in a cell
+        log.exception("%s failed", name)
+        return message(name, f"unexpected {type(error).__name__}: {error}; please report it")
+
+
+def each(name: str, core, inputs: list) -> np.ndarray:
+    """``core`` element by element over broadcast inputs, a message where one fails."""
+    try:
+        arrays = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in inputs])
+    except ValueError:
+        shapes = " and ".join("x".join(map(str, np.shape(a))) for a in inputs if np.ndim(a))
+        return np.asarray(f"{name}: ranges of different sizes ({shapes}); use ranges of "
+                          "the same size, or single cells", dtype=object)
+    out = np.empty(arrays[0].shape, dtype=object)
+    for i in np.ndindex(out.shape):
+        try:
+            out[i] = core(*[a[i] for a in arrays])
+        except XlcreditsError as error:
+            out[i] = message(name, error)
+    return out
