@@ -21,26 +21,60 @@ EDITIONS = {
 }
 
 
-def edition_key(name: str, text: str) -> str:
-    """The rate card key of an edition typed as text ("Enterprise Edition", "pro suite")."""
+# Every per-user licence with one monthly price: the editions and the platform licences.
+LICENCES = {
+    **EDITIONS,
+    "platform starter": "platform.starter",
+    "platform plus": "platform.plus",
+    "agentforce add-on": "agentforce.user_price",
+}
+
+
+def licence_key(name: str, text: str, names: dict = LICENCES) -> str:
+    """The rate card key of a licence typed as text ("Enterprise Edition", "pro suite")."""
     clean = re.sub(r"\s+", " ", text.strip().lower())
     clean = re.sub(r" (suite|edition)$", "", clean)
-    if clean in EDITIONS:
-        return EDITIONS[clean]
-    valid = ", ".join(n.title() for n in EDITIONS if n != "agentforce 1")
-    raise UnknownKeyError(name, text, "is not an edition", f"enter one of {valid}, or a price")
+    if clean in names:
+        return names[clean]
+    valid = ", ".join(n.title() for n in names if n != "agentforce 1")
+    kind = "an edition" if names is EDITIONS else "a licence"
+    raise UnknownKeyError(name, text, f"is not {kind}", f"enter one of {valid}, or a price")
 
 
-def edition_prices(name: str, value, default=REQUIRED) -> np.ndarray:
-    """Monthly per-user prices from edition names or prices (element by element)."""
+def licence_prices(name: str, value, names: dict = LICENCES, default=REQUIRED) -> np.ndarray:
+    """Monthly per-user prices from licence names or prices (element by element)."""
     arr = texts(name, value, default)
     out = np.empty(arr.shape, float)
     for i, x in np.ndenumerate(arr):
-        out[i] = rate(edition_key(name, x)) if isinstance(x, str) else numbers(name, x)
+        out[i] = rate(licence_key(name, x, names)) if isinstance(x, str) else numbers(name, x)
     return nonnegative(name, out)
 
 
-def uplift_factor(years: np.ndarray, uplift: np.ndarray) -> np.ndarray:
+def licence_price(licence):
+    """List price per user per month of an edition or platform licence, by name.
+
+    >>> licence_price("Enterprise")
+    175.0
+    >>> licence_price(["Platform Starter", "Unlimited Edition"]).tolist()
+    [25.0, 350.0]
+    """
+    return result(licence_prices("licence", licence))
+
+
+def platform_saving(users, from_licence, to_licence):
+    """Yearly saving of moving users from one licence to a cheaper one: users x difference x 12.
+
+    >>> platform_saving(200, "Enterprise", "Platform Starter")
+    360000.0
+    """
+    n = nonnegative("users", numbers("users", users))
+    p_from = licence_prices("from_licence", from_licence)
+    p_to = licence_prices("to_licence", to_licence)
+    n, p_from, p_to = broadcast(users=n, from_licence=p_from, to_licence=p_to)
+    return result(n * (p_from - p_to) * 12)
+
+
+def uplift_factor(years, uplift):
     """Sum of (1 + uplift)^k for k = 0 .. years-1: years' worth of compounding prices."""
     flat = uplift == 0
     safe = np.where(flat, 1.0, uplift)
@@ -83,8 +117,8 @@ def edition_uplift(seats, from_edition, to_edition, years=None, annual_uplift=No
     -21000.0
     """
     n = nonnegative("seats", numbers("seats", seats))
-    p_from = edition_prices("from_edition", from_edition)
-    p_to = edition_prices("to_edition", to_edition)
+    p_from = licence_prices("from_edition", from_edition, EDITIONS)
+    p_to = licence_prices("to_edition", to_edition, EDITIONS)
     y = whole("years", numbers("years", years, 1.0))
     u = fraction("annual_uplift", numbers("annual_uplift", annual_uplift, 0.0))
     n, p_from, p_to, y, u = broadcast(seats=n, from_edition=p_from, to_edition=p_to,

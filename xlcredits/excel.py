@@ -40,12 +40,16 @@ def to_core(value):
     return value
 
 
-def to_cell(value):
-    """One result element as a cell can hold it: never NaN or infinity."""
+def to_cell(value, missing: str = "#NUM!"):
+    """One result element as a cell can hold it: never NaN, NaT or infinity (``missing``)."""
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return missing
+        value = value.astype("datetime64[D]").item()
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
-        return "#NUM!"
+        return missing
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
@@ -53,16 +57,18 @@ def to_cell(value):
     return value
 
 
-def to_excel(value):
+def to_excel(value, missing: str = "#NUM!"):
     """A core result as xlwings writes it: a scalar, a flat list or a list of lists."""
     if isinstance(value, (np.ndarray, list, tuple)):
-        arr = np.asarray(value, dtype=object)
+        arr = np.asarray(value, dtype=object)  # a table's rows are tuples of equal length
         if arr.ndim == 0:
-            return to_cell(arr.item())
+            return to_cell(arr.item(), missing)
         if arr.ndim > 2:
             arr = arr.reshape(arr.shape[0], -1)
-        return [to_excel(row) for row in arr] if arr.ndim == 2 else [to_cell(x) for x in arr]
-    return to_cell(value)
+        if arr.ndim == 2:
+            return [[to_cell(x, missing) for x in row] for row in arr]
+        return [to_cell(x, missing) for x in arr]
+    return to_cell(value, missing)
 
 
 def message(name: str, error: Exception) -> str:
@@ -70,20 +76,21 @@ def message(name: str, error: Exception) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
 
-def call(name: str, core, *args, elementwise: bool = True):
+def call(name: str, core, *args, elementwise: bool = True, missing: str = "#NUM!"):
     """Run ``core`` on Excel's values; return a cell value, an array, or a message.
 
     With ranges in and ``elementwise`` set, a bad element gives its message in
-    its own cell and the others still compute.
+    its own cell and the others still compute. A result the core leaves
+    undefined (NaN, NaT) shows as ``missing``.
     """
     inputs = [to_core(a) for a in args]
     try:
         try:
-            return to_excel(core(*inputs))
+            return to_excel(core(*inputs), missing)
         except XlcreditsError as error:
             if not elementwise or not any(np.ndim(a) for a in inputs):
                 return message(name, error)
-            return to_excel(each(name, core, inputs))
+            return to_excel(each(name, core, inputs), missing)
     except Exception as error:  # never a traceback in a cell
         log.exception("%s failed", name)
         return message(name, f"unexpected {type(error).__name__}: {error}; please report it")

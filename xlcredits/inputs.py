@@ -130,6 +130,13 @@ def broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
                          "use ranges of the same size, or single cells") from None
 
 
+def single(name: str, arr: np.ndarray) -> float:
+    """The one value of an argument that must be a single cell."""
+    if arr.size != 1:
+        raise InputError(name, f"{arr.size} cells", "is a range", "give a single cell")
+    return float(arr.ravel()[0])
+
+
 def result(arr: np.ndarray) -> float | np.ndarray:
     """A Python float for a 0-d result, else the array itself."""
     arr = np.asarray(arr)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from .inputs import broadcast, numbers, positive, result
+import re
+
+import numpy as np
+
+from .errors import UnknownKeyError
+from .inputs import broadcast, nonnegative, numbers, positive, result, texts
+from .rates import rate
 
 
 def login_breakeven(login_price, member_price):
@@ -32,3 +38,69 @@ def login_breakeven(login_price, member_price):
     member = positive("member_price", numbers("member_price", member_price))
     login, member = broadcast(login_price=login, member_price=member)
     return result(member / login)
+
+
+# Experience Cloud licences by name: rate card keys of their login and member prices.
+COMMUNITY = {
+    "customer community": "community",
+    "customer community plus": "community_plus",
+    "partner community": "partner",
+}
+
+
+def community_prices(name: str, value, kind: str) -> np.ndarray:
+    """Prices from numbers or licence names ("Partner Community": its login or member price)."""
+    arr = texts(name, value)
+    out = np.empty(arr.shape, float)
+    for i, x in np.ndenumerate(arr):
+        if isinstance(x, str):
+            clean = re.sub(r"\s+", " ", x.lower())
+            if clean not in COMMUNITY:
+                valid = ", ".join(n.title() for n in COMMUNITY)
+                raise UnknownKeyError(name, x, "is not an Experience Cloud licence",
+                                      f"enter one of {valid}, or a price")
+            out[i] = rate(f"{COMMUNITY[clean]}.{kind}_price")
+        else:
+            out[i] = numbers(name, x)
+    return nonnegative(name, out)
+
+
+def login_cost(users, login_days, login_price):
+    """Monthly cost of a user group paying per login: users x login-days x price.
+
+    A login counts once per user per calendar day.
+
+    Parameters
+    ----------
+    users : array_like
+        Users in the group.
+    login_days : array_like
+        Login-days per user per month.
+    login_price : array_like or str
+        Price of a login-day, or a licence name (Customer Community, Customer
+        Community Plus, Partner Community) for its list login price.
+
+    Examples
+    --------
+    DOMAIN.md section 2: 100 partner users at 20 login-days a month.
+
+    >>> login_cost(100, 20, "Partner Community")
+    20000.0
+    """
+    n = nonnegative("users", numbers("users", users))
+    days = nonnegative("login_days", numbers("login_days", login_days))
+    price = community_prices("login_price", login_price, "login")
+    n, days, price = broadcast(users=n, login_days=days, login_price=price)
+    return result(n * days * price)
+
+
+def member_cost(users, member_price):
+    """Monthly cost of a user group on member licences: users x price.
+
+    >>> member_cost(100, "Partner Community")
+    2500.0
+    """
+    n = nonnegative("users", numbers("users", users))
+    price = community_prices("member_price", member_price, "member")
+    n, price = broadcast(users=n, member_price=price)
+    return result(n * price)

@@ -58,3 +58,30 @@ def entry(key: str) -> Rate:
 def default(value, key: str):
     """``value`` unless it is None (omitted), else the rate card's value for ``key``."""
     return rate(key) if value is None else value
+
+
+def price(key):
+    """Rate card values for one key or an array of keys.
+
+    >>> price("edition.enterprise")
+    175.0
+    """
+    import numpy as np
+
+    from .inputs import result, texts
+
+    keys = texts("key", key)
+    return result(np.vectorize(rate, otypes=[float])(keys) if keys.size else keys)
+
+
+TABLE_HEADER = ("Key", "Value", "Unit", "Basis", "Source", "Description")
+
+
+def table() -> list[tuple]:
+    """The whole rate card as rows, a header first.
+
+    >>> table()[1][:5]
+    ('agentforce.conversation_price', 2.0, 'USD/conversation', 'list', '002')
+    """
+    return [TABLE_HEADER] + [(r.key, r.value, r.unit, r.basis, r.source, r.description)
+                             for r in card().values()]

@@ -9,11 +9,36 @@ mistaken for blanks). A range in gives an array of the same shape out.
 
 import xlwings as xw
 
-from . import agentforce, credits, editions, logins
+from . import agentforce, credits, editions, logins, rates, tco
 from .excel import call
 
 RANGE = {"ndim": 2, "err_to_str": True}
 CATEGORY = "xlcredits"
+
+# Help texts shared by several functions (each at most 255 characters).
+ACTIONS = "Agentforce actions: a number or a range."
+DISCOUNT = "Discount on the Flex Credit list price, e.g. 25% or 0.25. If omitted, 0."
+CREDITS_PER_ACTION = "Flex Credits per action. If omitted, 20 (rate card)."
+PACK_PRICE = "Dollars per Flex Credits pack. If omitted, 500 (rate card)."
+PACK_SIZE = "Credits per pack. If omitted, 100000 (rate card)."
+PRICE_PER_ACTION = "Dollars per action. If omitted, the list price $0.10 (FLEXACTIONPRICE())."
+INTERACTIONS = "Interactions (conversations) per month: one cell."
+SHARES = "Share of interactions of each kind: a range summing to 100%."
+MIX_ACTIONS = "Actions per interaction of each kind: a range the size of shares."
+AGENT_USERS = "Users on per-user Agentforce licences: one cell."
+CONVERSATION_PRICE = "Dollars per conversation. If omitted, 2 (rate card)."
+AGENT_USER_PRICE = "Dollars per Agentforce user per month. If omitted, 125 (rate card)."
+BALANCE = "Contracted credit balance."
+CONSUMED = "Credits consumed through the end of the as-of day."
+START = "First day the credits can be used."
+EXPIRY = "Last day the credits can be used."
+AS_OF = "Day consumption is counted to. If omitted, today."
+MONTHLY_RATE = ("Expected consumption per month. If omitted, the run rate so far "
+                "(consumed / days elapsed).")
+ANNUAL_COST = "Cost of the first year."
+YEARS = "Whole years of the term."
+UPLIFT = "Yearly price rise at renewal, compounding, e.g. 7% or 0.07. If omitted, 0."
+UPLIFT_CAP = "The contract's cap on the yearly rise, e.g. 7%. If omitted, no cap."
 
 
 @xw.func(category=CATEGORY)
@@ -67,3 +92,350 @@ def CREDITLAPSE(balance, consumed, start_date, expiry_date, as_of=None, monthly_
     """Credits projected to remain unused at expiry, at the run rate or a given rate."""
     return call("CREDITLAPSE", credits.credit_lapse, balance, consumed, start_date,
                 expiry_date, as_of, monthly_rate)
+
+
+# --- Agentforce (DOMAIN.md section 1) ---------------------------------------------------
+
+@xw.func(category=CATEGORY)
+@xw.arg("interactions", doc="Interactions (conversations): a number or a range.", **RANGE)
+@xw.arg("price", doc=CONVERSATION_PRICE, **RANGE)
+def CONVERSATIONCOST(interactions, price=None):
+    """Cost of Agentforce on the per-conversation model: interactions x price."""
+    return call("CONVERSATIONCOST", agentforce.conversation_cost, interactions, price)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("users", doc="Users on per-user Agentforce licences.", **RANGE)
+@xw.arg("price", doc=AGENT_USER_PRICE, **RANGE)
+def AGENTUSERCOST(users, price=None):
+    """Monthly cost of per-user Agentforce licences: users x price."""
+    return call("AGENTUSERCOST", agentforce.user_cost, users, price)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("discount", doc=DISCOUNT, **RANGE)
+@xw.arg("credits_per_action", doc=CREDITS_PER_ACTION, **RANGE)
+@xw.arg("pack_price", doc=PACK_PRICE, **RANGE)
+@xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
+def FLEXACTIONPRICE(discount=None, credits_per_action=None, pack_price=None, pack_size=None):
+    """Dollar price of one Agentforce action bought as Flex Credits ($0.10 at list)."""
+    return call("FLEXACTIONPRICE", agentforce.action_price, discount, credits_per_action,
+                pack_price, pack_size)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("conversation_price", doc=CONVERSATION_PRICE, **RANGE)
+@xw.arg("price_per_action", doc=PRICE_PER_ACTION, **RANGE)
+def FLEXCROSSOVER(conversation_price=None, price_per_action=None):
+    """Actions per interaction above which per-conversation beats Flex Credits (20 at list)."""
+    return call("FLEXCROSSOVER", agentforce.crossover, conversation_price, price_per_action)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("user_price", doc=AGENT_USER_PRICE, **RANGE)
+@xw.arg("price_per_action", doc=PRICE_PER_ACTION, **RANGE)
+def FLEXUSERBREAKEVEN(user_price=None, price_per_action=None):
+    """Actions per user per month above which a per-user licence beats Flex (1,250 at list)."""
+    return call("FLEXUSERBREAKEVEN", agentforce.user_breakeven, user_price, price_per_action)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("interactions", doc="Interactions: a number or a range (one result each).", **RANGE)
+@xw.arg("shares", doc=SHARES, **RANGE)
+@xw.arg("actions_per_interaction", doc=MIX_ACTIONS, **RANGE)
+def MIXACTIONS(interactions, shares, actions_per_interaction):
+    """Actions from interactions and a mix: interactions x SUMPRODUCT(shares, actions)."""
+    return call("MIXACTIONS", agentforce.mix_actions, interactions, shares,
+                actions_per_interaction, elementwise=False)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("interactions", doc=INTERACTIONS, **RANGE)
+@xw.arg("shares", doc=SHARES, **RANGE)
+@xw.arg("actions_per_interaction", doc=MIX_ACTIONS, **RANGE)
+@xw.arg("users", doc=AGENT_USERS, **RANGE)
+@xw.arg("discount", doc=DISCOUNT, **RANGE)
+@xw.arg("conversation_price", doc=CONVERSATION_PRICE, **RANGE)
+@xw.arg("user_price", doc=AGENT_USER_PRICE, **RANGE)
+def AGENTFORCECOMPARE(interactions, shares, actions_per_interaction, users, discount=None,
+                      conversation_price=None, user_price=None):
+    """Spills the three Agentforce pricing models: monthly, annual, saving, cheapest."""
+    return call("AGENTFORCECOMPARE", agentforce.compare_models, interactions, shares,
+                actions_per_interaction, users, discount, conversation_price, user_price,
+                elementwise=False)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("interactions", doc=INTERACTIONS, **RANGE)
+@xw.arg("shares", doc=SHARES, **RANGE)
+@xw.arg("actions_per_interaction", doc=MIX_ACTIONS, **RANGE)
+@xw.arg("users", doc=AGENT_USERS, **RANGE)
+@xw.arg("discount", doc=DISCOUNT, **RANGE)
+@xw.arg("conversation_price", doc=CONVERSATION_PRICE, **RANGE)
+@xw.arg("user_price", doc=AGENT_USER_PRICE, **RANGE)
+def AGENTFORCECHEAPEST(interactions, shares, actions_per_interaction, users, discount=None,
+                       conversation_price=None, user_price=None):
+    """Name of the cheapest Agentforce pricing model for a monthly profile."""
+    return call("AGENTFORCECHEAPEST", agentforce.cheapest_model, interactions, shares,
+                actions_per_interaction, users, discount, conversation_price, user_price,
+                elementwise=False)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("actions", doc="Forecast actions for the period the packs must cover.", **RANGE)
+@xw.arg("share", doc="Share of the forecast to pre-purchase, e.g. 80%. If omitted, 100%.",
+        **RANGE)
+@xw.arg("credits_per_action", doc=CREDITS_PER_ACTION, **RANGE)
+@xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
+def FLEXPACKS(actions, share=None, credits_per_action=None, pack_size=None):
+    """Whole Flex Credit packs to buy for a share of an action forecast."""
+    return call("FLEXPACKS", agentforce.flex_packs, actions, share, credits_per_action,
+                pack_size)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("actions", doc="Forecast actions for the period.", **RANGE)
+@xw.arg("share", doc="Share to pre-purchase in whole packs. If omitted, 80% (rate card).",
+        **RANGE)
+@xw.arg("discount", doc="Pre-purchase discount on the pack price. If omitted, 0.", **RANGE)
+@xw.arg("payg_credit_price", doc="Dollars per credit paid as you go. If omitted, the rate "
+        "card's assumption 0.00625 (no source gives a figure).", **RANGE)
+@xw.arg("credits_per_action", doc=CREDITS_PER_ACTION, **RANGE)
+@xw.arg("pack_price", doc=PACK_PRICE, **RANGE)
+@xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
+def FLEXSPLITCOST(actions, share=None, discount=None, payg_credit_price=None,
+                  credits_per_action=None, pack_price=None, pack_size=None):
+    """Cost of pre-purchasing whole packs for a share of a forecast, pay-as-you-go above it."""
+    return call("FLEXSPLITCOST", agentforce.flex_split_cost, actions, share, discount,
+                payg_credit_price, credits_per_action, pack_price, pack_size)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("credits", doc="Foundations credits. If omitted, 100000 (rate card).", **RANGE)
+@xw.arg("credits_per_action", doc=CREDITS_PER_ACTION, **RANGE)
+def FOUNDATIONSACTIONS(credits=None, credits_per_action=None):
+    """Actions the free Foundations Flex Credits fund (5,000 at list)."""
+    return call("FOUNDATIONSACTIONS", agentforce.foundations_actions, credits,
+                credits_per_action)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("credits", doc="Foundations credits. If omitted, 100000 (rate card).", **RANGE)
+@xw.arg("pack_price", doc=PACK_PRICE, **RANGE)
+@xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
+def FOUNDATIONSVALUE(credits=None, pack_price=None, pack_size=None):
+    """List value in dollars of the free Foundations Flex Credits ($500 at list)."""
+    return call("FOUNDATIONSVALUE", agentforce.foundations_value, credits, pack_price,
+                pack_size)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("actions", doc="Actions run in sandboxes.", **RANGE)
+@xw.arg("sandbox_rate", doc="Sandbox consumption as a share of production. If omitted, "
+        "50% (rate card; 10-20% if negotiated).", **RANGE)
+@xw.arg("discount", doc=DISCOUNT, **RANGE)
+def FLEXSANDBOXCOST(actions, sandbox_rate=None, discount=None):
+    """Cost of Agentforce actions run in a sandbox, at the sandbox share of credits."""
+    return call("FLEXSANDBOXCOST", agentforce.sandbox_cost, actions, sandbox_rate, discount)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("flex_spend", doc="Flex Credits spend the data-heavy agents run on.", **RANGE)
+@xw.arg("share", doc="Data Cloud budget as a share of Flex spend. If omitted, 30% "
+        "(rate card; 30-50%).", **RANGE)
+def DATACLOUDEST(flex_spend, share=None):
+    """Data Cloud budget estimate for data-heavy agents: a share of Flex spend."""
+    return call("DATACLOUDEST", agentforce.datacloud_estimate, flex_spend, share)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("credits", doc="Data Cloud credits.", **RANGE)
+@xw.arg("pack_price", doc="Dollars per Data Cloud pack. If omitted, 1000 (rate card).",
+        **RANGE)
+@xw.arg("pack_size", doc="Credits per Data Cloud pack. If omitted, 100000 (rate card).",
+        **RANGE)
+def DATACLOUDCOST(credits, pack_price=None, pack_size=None):
+    """Cost of Data Cloud credits, priced pro rata ($1,000 per 100,000 at list)."""
+    return call("DATACLOUDCOST", agentforce.datacloud_cost, credits, pack_price, pack_size)
+
+
+# --- Licences, support and capacity (DOMAIN.md sections 2-5) ------------------------
+
+@xw.func(category=CATEGORY)
+@xw.arg("licence", doc="Edition or licence name: Starter, Pro, Enterprise, Unlimited, "
+        "Agentforce, Platform Starter, Platform Plus, Agentforce Add-On.", **RANGE)
+def LICENCEPRICE(licence):
+    """List price per user per month of an edition or platform licence, by name."""
+    return call("LICENCEPRICE", editions.licence_price, licence)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("users", doc="Users who move.", **RANGE)
+@xw.arg("from_licence", doc="Their licence now: a name (e.g. Enterprise) or a monthly "
+        "price.", **RANGE)
+@xw.arg("to_licence", doc="The cheaper licence: a name (e.g. Platform Starter) or a "
+        "monthly price.", **RANGE)
+def PLATFORMSAVING(users, from_licence, to_licence):
+    """Yearly saving of moving users to a cheaper licence: users x difference x 12."""
+    return call("PLATFORMSAVING", editions.platform_saving, users, from_licence, to_licence)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("users", doc="Users in the group.", **RANGE)
+@xw.arg("login_days", doc="Login-days per user per month (one per user per day).", **RANGE)
+@xw.arg("login_price", doc="Price per login-day, or a licence name (Customer Community, "
+        "Customer Community Plus, Partner Community).", **RANGE)
+def LOGINCOST(users, login_days, login_price):
+    """Monthly cost of a user group paying per login: users x login-days x price."""
+    return call("LOGINCOST", logins.login_cost, users, login_days, login_price)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("users", doc="Users in the group.", **RANGE)
+@xw.arg("member_price", doc="Price per member per month, or a licence name (Customer "
+        "Community, Customer Community Plus, Partner Community).", **RANGE)
+def MEMBERCOST(users, member_price):
+    """Monthly cost of a user group on member licences: users x price."""
+    return call("MEMBERCOST", logins.member_cost, users, member_price)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("net_licence", doc="Net licence fees (or AI spend) the plan is priced on.", **RANGE)
+@xw.arg("plan", doc="Standard, Premier, Premier Plus or Signature. If omitted, Premier.",
+        **RANGE)
+@xw.arg("share", doc="Share of fees, overriding the plan's (Premier 30% on the rate card). "
+        "Required for Signature.", **RANGE)
+def SUPPORTCOST(net_licence, plan=None, share=None):
+    """Support plan cost as a share of net licence fees."""
+    return call("SUPPORTCOST", tco.support_cost, net_licence, plan, share)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("used_gb", doc="Data storage used, in GB.", **RANGE)
+@xw.arg("allocation_gb", doc="The org's allocation in GB. If omitted, 10 (the base; add "
+        "your per-licence increment).", **RANGE)
+@xw.arg("price_per_gb", doc="Dollars per GB per month. If omitted, 125 (rate card).",
+        **RANGE)
+def STORAGECOST(used_gb, allocation_gb=None, price_per_gb=None):
+    """Monthly cost of data storage above the org's allocation."""
+    return call("STORAGECOST", tco.storage_cost, used_gb, allocation_gb, price_per_gb)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("sandboxes", doc="Full Copy sandboxes.", **RANGE)
+@xw.arg("monthly_price", doc="Dollars per sandbox per month. If omitted, 1500 (rate card; "
+        "1,500-3,000).", **RANGE)
+def SANDBOXCOST(sandboxes, monthly_price=None):
+    """Monthly cost of Full Copy sandboxes."""
+    return call("SANDBOXCOST", tco.sandbox_cost, sandboxes, monthly_price)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("annual_cost", doc=ANNUAL_COST, **RANGE)
+@xw.arg("years", doc=YEARS, **RANGE)
+@xw.arg("annual_uplift", doc=UPLIFT, **RANGE)
+@xw.arg("uplift_cap", doc=UPLIFT_CAP, **RANGE)
+def TERMCOST(annual_cost, years, annual_uplift=None, uplift_cap=None):
+    """Total cost over a multi-year term with a compounding annual uplift (capped)."""
+    return call("TERMCOST", tco.term_cost, annual_cost, years, annual_uplift, uplift_cap)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("annual_cost", doc=ANNUAL_COST + " One cell.", **RANGE)
+@xw.arg("years", doc=YEARS + " One cell.", **RANGE)
+@xw.arg("annual_uplift", doc=UPLIFT, **RANGE)
+@xw.arg("uplift_cap", doc=UPLIFT_CAP, **RANGE)
+def TERMSCHEDULE(annual_cost, years, annual_uplift=None, uplift_cap=None):
+    """Spills the cost of each year of a term, year 1 first, with the uplift applied."""
+    return call("TERMSCHEDULE", tco.term_schedule, annual_cost, years, annual_uplift,
+                uplift_cap, elementwise=False)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("key", doc="Rate card key, e.g. flex.pack_price (SFRATES() lists them all).",
+        **RANGE)
+def SFPRICE(key):
+    """The rate card's value for a key: a list price or default rate."""
+    return call("SFPRICE", rates.price, key)
+
+
+@xw.func(category=CATEGORY)
+def SFRATES():
+    """Spills the whole rate card: key, value, unit, basis, source, description."""
+    return call("SFRATES", rates.table, elementwise=False)
+
+
+# --- The credits register (DOMAIN.md section 6) --------------------------------------
+
+@xw.func(category=CATEGORY)
+@xw.arg("balance", doc=BALANCE, **RANGE)
+@xw.arg("consumed", doc="Credits consumed to date.", **RANGE)
+def CREDITREMAINING(balance, consumed):
+    """Balance left: balance - consumed (negative in overage)."""
+    return call("CREDITREMAINING", credits.credit_remaining, balance, consumed)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("balance", doc=BALANCE, **RANGE)
+@xw.arg("consumed", doc="Credits consumed to date.", **RANGE)
+def CREDITUSED(balance, consumed):
+    """Share of the balance consumed (format as %; above 100% in overage)."""
+    return call("CREDITUSED", credits.credit_used, balance, consumed)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("balance", doc=BALANCE, **RANGE)
+@xw.arg("consumed", doc=CONSUMED, **RANGE)
+@xw.arg("start_date", doc=START, **RANGE)
+@xw.arg("expiry_date", doc=EXPIRY, **RANGE)
+@xw.arg("as_of", doc=AS_OF, **RANGE)
+@xw.arg("monthly_rate", doc=MONTHLY_RATE, **RANGE)
+@xw.arg("lapse_threshold", doc="LAPSE RISK when the projected lapse exceeds this share of "
+        "the balance. If omitted, 20% (rate card).", **RANGE)
+@xw.arg("review", doc="First consumption alert. If omitted, 50% (rate card).", **RANGE)
+@xw.arg("reforecast", doc="Second consumption alert. If omitted, 75% (rate card).", **RANGE)
+@xw.arg("escalate", doc="Third consumption alert. If omitted, 90% (rate card).", **RANGE)
+def CREDITALERT(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
+                lapse_threshold=None, review=None, reforecast=None, escalate=None):
+    """Alert of a register entry: EXPIRED, LAPSE RISK, 90%, 75%, 50% or blank."""
+    return call("CREDITALERT", credits.credit_alert, balance, consumed, start_date,
+                expiry_date, as_of, monthly_rate, lapse_threshold, review, reforecast,
+                escalate)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("balance", doc=BALANCE, **RANGE)
+@xw.arg("consumed", doc=CONSUMED, **RANGE)
+@xw.arg("start_date", doc=START, **RANGE)
+@xw.arg("expiry_date", doc=EXPIRY, **RANGE)
+@xw.arg("as_of", doc=AS_OF, **RANGE)
+@xw.arg("monthly_rate", doc=MONTHLY_RATE, **RANGE)
+def CREDITDEPLETION(balance, consumed, start_date, expiry_date, as_of=None,
+                    monthly_rate=None):
+    """Day the balance runs out at the run rate, or "not before expiry"."""
+    return call("CREDITDEPLETION", credits.depletion_date, balance, consumed, start_date,
+                expiry_date, as_of, monthly_rate, missing="not before expiry")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("lapse", doc="Credits projected to lapse (CREDITLAPSE).", **RANGE)
+@xw.arg("unit_value", doc="Dollars per credit.", **RANGE)
+def VALUEATRISK(lapse, unit_value):
+    """Dollar value of credits projected to lapse: lapse x unit value."""
+    return call("VALUEATRISK", credits.value_at_risk, lapse, unit_value)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("balance", doc=BALANCE, **RANGE)
+@xw.arg("consumed", doc=CONSUMED, **RANGE)
+@xw.arg("start_date", doc=START, **RANGE)
+@xw.arg("expiry_date", doc=EXPIRY, **RANGE)
+@xw.arg("as_of", doc=AS_OF, **RANGE)
+@xw.arg("monthly_rate", doc=MONTHLY_RATE, **RANGE)
+@xw.arg("target_share", doc="Lapse to aim for as a share of the balance. If omitted, 20% "
+        "(rate card).", **RANGE)
+def CREDITCATCHUP(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
+                  target_share=None):
+    """Extra monthly consumption needed to bring the projected lapse down to the target."""
+    return call("CREDITCATCHUP", credits.catch_up, balance, consumed, start_date,
+                expiry_date, as_of, monthly_rate, target_share, missing="too late: expired")
