@@ -14,7 +14,6 @@ from xlcredits.dates import ordinals
 from xlcredits.editions import edition_uplift
 from xlcredits.logins import login_breakeven
 
-
 # --- FLEXCOST -------------------------------------------------------------------------
 
 def test_flexcost_domain_worked_example():
@@ -119,8 +118,8 @@ def test_edition_uplift_arrays_of_names():
 
 
 @pytest.mark.parametrize("args, fragment", [
-    ((500, "Enterprise", "Ultimate"), "to_edition='Ultimate' is not an edition; enter one of "
-                                      "Starter, Pro, Enterprise, Unlimited, Agentforce"),
+    ((500, "Enterprise", "Ultimate"), ("to_edition='Ultimate' is not an edition; enter one of "
+                                      "Starter, Pro, Enterprise, Unlimited, Agentforce")),
     ((500, "Enterprise", "Unlimited", 2.5), "years=2.5 is not a whole number"),
     ((500, "Enterprise", "Unlimited", 0), "years=0 is not a whole number"),
     ((500, "Enterprise", "Unlimited", 2, 7), "annual_uplift=7 .*enter 7% or 0.07"),

@@ -77,25 +77,25 @@ def test_register_rows_as_columns():
 
 
 @pytest.mark.parametrize("func, args, expected", [
-    (udfs.FLEXCOST, (53000.0, 25.0), "FLEXCOST: discount=25 is not a fraction below 1; "
-                                     "enter 25% or 0.25"),
-    (udfs.FLEXCOST, (53000.0, "25%"), "FLEXCOST: discount='25%' is text; enter the "
-                                      "percentage as a number (25% or 0.25)"),
+    (udfs.FLEXCOST, (53000.0, 25.0), ("FLEXCOST: discount=25 is not a fraction below 1; "
+                                     "enter 25% or 0.25")),
+    (udfs.FLEXCOST, (53000.0, "25%"), ("FLEXCOST: discount='25%' is text; enter the "
+                                      "percentage as a number (25% or 0.25)")),
     (udfs.FLEXCOST, (None,), "FLEXCOST: actions is blank; enter a value"),
-    (udfs.LOGINBREAKEVEN, (0.0, 25.0), "LOGINBREAKEVEN: login_price=0 is not above zero; "
-                                       "enter a number above zero"),
+    (udfs.LOGINBREAKEVEN, (0.0, 25.0), ("LOGINBREAKEVEN: login_price=0 is not above zero; "
+                                       "enter a number above zero")),
     (udfs.EDITIONUPLIFT, (10.0, "Enterprise", "Gold"),
-     "EDITIONUPLIFT: to_edition='Gold' is not an edition; enter one of Starter, Pro, "
-     "Enterprise, Unlimited, Agentforce, or a price"),
+     ("EDITIONUPLIFT: to_edition='Gold' is not an edition; enter one of Starter, Pro, "
+     "Enterprise, Unlimited, Agentforce, or a price")),
     (udfs.CREDITLAPSE, (1.0, 0.0, "31/12/2026", 46387.0, 46203.0),
-     "CREDITLAPSE: start_date='31/12/2026' is text; enter a date (a date cell, an Excel "
-     "serial or YYYY-MM-DD)"),
+     ("CREDITLAPSE: start_date='31/12/2026' is text; enter a date (a date cell, an Excel "
+     "serial or YYYY-MM-DD)")),
     (udfs.CREDITLAPSE, (1.0, 0.0, 46387.0, 46023.0, 46203.0),
-     "CREDITLAPSE: expiry_date=2026-01-01 is before start_date; enter a date on or after "
-     "start_date"),
+     ("CREDITLAPSE: expiry_date=2026-01-01 is before start_date; enter a date on or after "
+     "start_date")),
     (udfs.CREDITLAPSE, (1.0, 0.0, 60.0, 46023.0, 46203.0),
-     "CREDITLAPSE: start_date=60 is 1900-02-29, a day that did not exist; enter a date "
-     "(a date cell, an Excel serial or YYYY-MM-DD)"),
+     ("CREDITLAPSE: start_date=60 is 1900-02-29, a day that did not exist; enter a date "
+     "(a date cell, an Excel serial or YYYY-MM-DD)")),
 ])
 def test_bad_input_gives_one_short_line(func, args, expected):
     assert func(*args) == expected

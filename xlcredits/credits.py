@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from .dates import check_order, ordinals, today
-from .inputs import broadcast, fraction, nonnegative, numbers, positive, result, texts
+from .inputs import broadcast, fraction, nonnegative, numbers, positive, result
 from .rates import rate
 
 DAYS_PER_MONTH = 365 / 12
