@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from . import rates
+from . import rates, register
 from .errors import XlcreditsError
+from .workbook.build import build, template_entries
+from .workbook.files import save_workbook
+from .workbook.records import example_entries
 
 
 class Group(click.Group):
@@ -29,3 +34,37 @@ def show_rates():
     """Print the rate card: every default price and rate, with its unit and source."""
     for r in rates.card().values():
         click.echo(f"{r.key:32} {r.value:>12,.10g}  {r.unit:18} {r.basis:10} {r.source}")
+
+
+TEMPLATE_PATH = Path("templates") / "xlcredits-template.xlsx"
+EXAMPLE_PATH = Path("workbooks") / "example.xlsx"
+
+
+def write(wb, path: Path, what: str) -> None:
+    backup = save_workbook(wb, path)
+    click.echo(f"Wrote {what}: {path}")
+    if backup:
+        click.echo(f"  {path.name} had other content: the old file is kept as {backup}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=TEMPLATE_PATH,
+              show_default=True, help="Where to write the blank template.")
+def template(out: Path):
+    """Write the blank template workbook (register, TCO model, rates, dashboard)."""
+    write(build(template_entries()), out, "the template")
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=EXAMPLE_PATH,
+              show_default=True, help="Where to write the example workbook.")
+@click.option("--template-out", type=click.Path(dir_okay=False, path_type=Path),
+              default=TEMPLATE_PATH, show_default=True, help="Where to write the template.")
+def example(out: Path, template_out: Path):
+    """Write the template and an example workbook filled with the built-in sample data,
+    then print the example register's credit position."""
+    write(build(template_entries()), template_out, "the template")
+    entries = example_entries()
+    write(build(entries), out, "the example")
+    click.echo(f"\nCredit position as of {entries.as_of:%Y-%m-%d} (the example register):")
+    click.echo(register.position(register.evaluate(entries.register, entries.as_of)))

@@ -1,0 +1,1 @@
+"""The template workbook: declared once in :mod:`.schema`, built by :mod:`.build`."""

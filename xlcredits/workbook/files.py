@@ -1,0 +1,72 @@
+"""Writing workbooks safely: a temporary file in the same folder, then an atomic replace.
+
+An existing file whose content differs from what is about to be written (a
+user typed into it) is first copied to a timestamped backup beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+
+def content_digest(source) -> str:
+    """A digest of what a workbook says: sheets, cell values and formulas, formats, names.
+
+    Unlike the file's bytes it ignores zip timestamps and document properties, so
+    two saves of the same workbook have the same digest.
+    """
+    wb = source if isinstance(source, Workbook) else load_workbook(source)
+    h = hashlib.sha256()
+    for name, dn in sorted(wb.defined_names.items()):
+        h.update(f"name {name}={dn.attr_text}\n".encode())
+    for ws in wb.worksheets:
+        h.update(f"sheet {ws.title} {ws.sheet_state} {ws.freeze_panes}\n".encode())
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    h.update(f"{c.coordinate}={c.value!r}|{c.data_type}|{c.number_format}"
+                             f"|{c.protection.locked}\n".encode())
+        for dv in ws.data_validations.dataValidation:
+            h.update(f"dv {dv.sqref} {dv.type} {dv.formula1} {dv.formula2}\n".encode())
+        for rng in ws.conditional_formatting:
+            for rule in rng.rules:
+                h.update(f"cf {rng.sqref} {rule.type} {rule.formula}\n".encode())
+        h.update(f"charts {len(getattr(ws, '_charts', []))}\n".encode())
+    return h.hexdigest()
+
+
+def backup_path(path: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
+
+
+def save_workbook(wb: Workbook, path: Path) -> Path | None:
+    """Save atomically; back up an existing file whose content differs. Returns the backup."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
+    os.close(fd)
+    backup = None
+    try:
+        wb.save(tmp)
+        if path.exists() and content_digest(path) != content_digest(tmp):
+            backup = backup_path(path)
+            shutil.copy2(path, backup)
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:  # mkstemp makes the file private; a new workbook gets the usual mode
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return backup
