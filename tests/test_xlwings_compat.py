@@ -8,15 +8,13 @@ import xlwings_windows
 from xlwings_windows import MISSING, call_like_excel
 
 from xlcredits import udfs
+from xlcredits.workbook.engine import EXCEL_FUNCTIONS
 
 
 def one(written):
     """xlwings writes a scalar result as a 1x1 block; the cell shows its value."""
     assert len(written) == 1 and len(written[0]) == 1, written
     return written[0][0]
-
-EXCEL_FUNCTIONS = sorted(n for n, f in vars(udfs).items()
-                         if callable(f) and n.isupper() and f.__module__ == udfs.__name__)
 
 
 @pytest.fixture(scope="module")

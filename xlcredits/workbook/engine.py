@@ -1,5 +1,6 @@
-"""An independent formula engine for our workbooks: the ``formulas`` package, with the
-xlcredits functions registered as its custom functions.
+"""An independent formula engine for our workbooks: the ``formulas`` package (a test
+dependency: ``pip install xlcredits[test]``), with the xlcredits functions registered
+as its custom functions.
 
 ``formulas`` hands a custom function ``Ranges`` (or arrays) of values: numbers,
 strings, its ``empty`` marker for blank cells, ``XlError`` for errors, and date
@@ -14,13 +15,19 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
-import formulas
 import numpy as np
-import schedula
-from formulas.tokens.operand import XlError
-from test_xlwings_compat import EXCEL_FUNCTIONS
 
-from xlcredits import udfs
+from .. import udfs
+
+try:
+    import formulas
+    import schedula
+    from formulas.tokens.operand import XlError
+except ImportError:  # pragma: no cover - only without the test extras
+    formulas = None
+
+EXCEL_FUNCTIONS = sorted(n for n, f in vars(udfs).items()
+                         if callable(f) and n.isupper() and f.__module__ == udfs.__name__)
 
 EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 
@@ -75,6 +82,9 @@ def evaluate(path: Path) -> dict[tuple[str, str], object]:
     name's cell has its value (``RangeValueError``, logged by schedula) and again once it
     has; only the final values are returned, and the tests check them.
     """
+    if formulas is None:
+        from ..errors import XlcreditsError
+        raise XlcreditsError("the formulas package is needed: pip install 'xlcredits[test]'")
     logging.getLogger("schedula").setLevel(logging.CRITICAL)
     register_functions()
     model = formulas.ExcelModel().loads(str(path)).finish()

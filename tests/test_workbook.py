@@ -1,0 +1,257 @@
+"""The template and the example, checked by things we did not write: the `formulas`
+engine (with our functions registered), LibreOffice, and openpyxl reading them back."""
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.formula import Tokenizer
+from openpyxl.utils import range_boundaries
+
+from xlcredits import libreoffice, register
+from xlcredits.workbook import schema as s
+from xlcredits.workbook.build import build, template_entries
+from xlcredits.workbook.engine import EXCEL_FUNCTIONS, evaluate
+from xlcredits.workbook.files import content_digest
+from xlcredits.workbook.records import example_entries
+
+ROOT = Path(__file__).parents[1]
+TEMPLATE = ROOT / "templates" / "xlcredits-template.xlsx"
+EXAMPLE = ROOT / "workbooks" / "example.xlsx"
+COLUMN = {c.key: i for i, c in enumerate(s.REGISTER, 1)}
+
+
+def cell(col_key: str, row: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return f"{get_column_letter(COLUMN[col_key])}{row}"
+
+
+def tco_cells(path: Path) -> dict[str, str]:
+    """TCO_ name -> cell coordinate on the TCO sheet, from the workbook's defined names."""
+    wb = load_workbook(path)
+    return {n: dn.attr_text.split("!")[1].replace("$", "")
+            for n, dn in wb.defined_names.items() if n.startswith("TCO_")
+            and ":" not in dn.attr_text}
+
+
+@pytest.fixture(scope="module")
+def example_values():
+    return evaluate(EXAMPLE)
+
+
+# --- the committed files are what the commands write -------------------------------
+
+@pytest.mark.parametrize("path, entries", [(TEMPLATE, template_entries),
+                                           (EXAMPLE, example_entries)])
+def test_committed_workbooks_are_current(path, entries, tmp_path):
+    fresh = tmp_path / path.name
+    build(entries()).save(fresh)
+    assert content_digest(path) == content_digest(fresh), (
+        f"{path.relative_to(ROOT)} is stale: run `xlcredits example` and commit it")
+
+
+# --- structure: what a well-made workbook has ----------------------------------------
+
+def test_structure_of_the_template():
+    wb = load_workbook(TEMPLATE)
+    assert wb.sheetnames == list(s.SHEETS)
+    ws = wb["Register"]
+    headers = [c.value for c in ws[1]]
+    for text in ("ID", "Credit type", "Product / entitlement", "Contract reference", "Unit",
+                 "Contracted balance", "Consumed to date", "Start date", "Expiry date",
+                 "Unit value ($)", "Owner", "Purpose", "Notes", "Remaining", "Consumed %",
+                 "Projected lapse", "Lapse %", "Value at risk ($)", "Alert"):
+        assert text in headers
+    last = 1 + s.REGISTER_ROWS
+    assert ws.freeze_panes == "C2" and ws.protection.sheet and not ws.protection.password
+    assert ws.protection.sort is False and ws.protection.autoFilter is False  # allowed
+    assert ws.auto_filter.ref.startswith("A1:")
+    assert ws[cell("lapse", last)].value.startswith('=IF(F501="","",CREDITLAPSE(F501,G501')
+    assert ws[cell("balance", last)].protection.locked is False
+    assert ws[cell("lapse", 2)].protection.locked is True
+    assert ws[cell("start", 2)].number_format == "yyyy-mm-dd"
+    rules = {(str(dv.sqref), dv.type, dv.formula1) for dv in ws.data_validations.dataValidation}
+    assert ("B2:B501", "list", "=List_CreditTypes") in rules
+    assert ("F2:F501", "decimal", "0") in rules
+    assert ("I2:I501", "date", "H2") in rules  # expiry on or after start
+    assert all(dv.error and dv.prompt for dv in ws.data_validations.dataValidation)
+    cf = [r.formula[0] for rng in ws.conditional_formatting for r in rng.rules]
+    assert cf == ['"EXPIRED"', '"LAPSE RISK"', '"90%"', '"75%"', '"50%"']
+    names = wb.defined_names
+    assert names[s.VERSION_NAME].attr_text == str(s.SCHEMA_VERSION)
+    assert names["AsOfDate"].attr_text.startswith("'Start'!$B$")
+    assert names["flex_pack_price"].attr_text.startswith("'Rates'!$B$")
+    conf = wb["xlwings.conf"]
+    assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "xlcredits.udfs")
+    assert len(wb["Dashboard"]._charts) == 4
+
+
+def test_every_tco_price_is_read_through_the_rates_names():
+    wb = load_workbook(TEMPLATE)
+    rate_names = {s.rate_name(k) for k in __import__("xlcredits").rates.card()}
+    numbers = re.compile(r"(?<![A-Za-z_$\d.])(\d+\.?\d*)(?![\d.]*[A-Za-z_(])")
+    for row in wb["TCO"].iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                literals = {float(n) for n in numbers.findall(c.value)}
+                # only counts and exponents appear as literals: no prices
+                assert literals <= {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12}, (c.coordinate, c.value)
+    used = {t.value for row in wb["TCO"].iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith("=")
+            for t in Tokenizer(c.value).items if t.subtype == "RANGE"}
+    assert {"flex_pack_price", "edition_enterprise", "partner_login_price",
+            "support_premier", "agentforce_user_price"} <= used & rate_names
+
+
+# --- 1. the formula engine computes the example; results equal the core ------------
+
+def test_register_formulas_equal_the_core_to_the_cent(example_values):
+    entries = example_entries()
+    expected = register.evaluate(entries.register, entries.as_of)
+    for i, (_, row) in enumerate(expected.iterrows(), 2):
+        got = {k: example_values[("REGISTER", cell(k, i))]
+               for k in ("remaining", "lapse", "value_at_risk", "alert")}
+        assert round(got["remaining"], 2) == round(row["remaining"], 2)
+        assert round(got["lapse"], 2) == round(row["lapse"], 2), row["id"]
+        assert round(got["value_at_risk"], 2) == round(row["value_at_risk"], 2)
+        assert got["alert"] == row["alert"], row["id"]
+    # rows without a balance stay blank
+    assert example_values[("REGISTER", cell("lapse", 14))] == ""
+    # every alert state appears in the example
+    assert set(expected["alert"]) == {"EXPIRED", "LAPSE RISK", "90%", "75%", "50%", ""}
+
+
+def test_tco_shows_the_domain_worked_figures(example_values):
+    at = tco_cells(EXAMPLE)
+    v = {name: example_values[("TCO", ref)] for name, ref in at.items()}
+    # DOMAIN.md section 1 (002)
+    assert v["TCO_Actions"] == 53000
+    assert (v["TCO_ConvMonthly"], v["TCO_FlexMonthly"], v["TCO_UserMonthly"]) == (20000, 5300, 6250)
+    assert (v["TCO_ConvAnnual"], v["TCO_FlexAnnual"], v["TCO_UserAnnual"]) == (240000, 63600, 75000)
+    assert v["TCO_FlexSaving"] == 176400 and v["TCO_FlexFlag"] == "cheapest"
+    assert v["TCO_UserAnnual"] - v["TCO_FlexAnnual"] == 11400
+    assert (v["TCO_Crossover"], v["TCO_UserBreakeven"]) == (20, 1250)
+    assert (v["TCO_Packs"], v["TCO_PackCost"]) == (128, 64000)  # 12.72M credits
+    # DOMAIN.md section 3: 1,050,000 and 360,000; section 2: 20,000 against 2,500
+    assert v["TCO_EditionChange"] == 1050000 and v["TCO_SubstSaving"] == 360000
+    assert (v["TCO_ExpLoginMonthly"], v["TCO_ExpMemberMonthly"]) == (20000, 2500)
+    assert v["TCO_ExpBreakeven"] == 2.5 and v["TCO_ExpCheaper"] == "Members"
+    # support: 30% (001/002) of 1,050,000 + 30,000 + 63,600 = 1,143,600 -> 343,080
+    assert v["TCO_SupportAnnual"] == pytest.approx(343080)
+    # year 1 = 1,050,000 + 0 + 30,000 + 30,000 (12,000 storage + 18,000 sandbox) + 63,600
+    # + 343,080 = 1,516,680; 3 years at 7%: x (1 + 1.07 + 1.1449) = 4,875,974.53
+    assert v["TCO_AnnualTotal"] == pytest.approx(1516680)
+    assert round(v["TCO_TermTotal"], 2) == 4875974.53
+    assert v["TCO_Year1"] + v["TCO_Year2"] + v["TCO_Year3"] == pytest.approx(v["TCO_TermTotal"])
+    assert v["TCO_Year4"] == ""
+
+
+# --- 2. LibreOffice opens and recalculates; errors only where the add-in is missing --
+
+def udf_dependent_cells(path: Path) -> set[tuple[str, str]]:
+    """Cells whose formula calls an xlcredits function or refers to a cell that does."""
+    wb = load_workbook(path)
+    names = {n.upper(): dn.attr_text for n, dn in wb.defined_names.items()}
+    formulas_ = {(ws.title, c.coordinate): c.value for ws in wb.worksheets
+                 for row in ws.iter_rows() for c in row
+                 if isinstance(c.value, str) and c.value.startswith("=")}
+
+    def cells_of(ref: str, sheet: str):
+        ref = names.get(ref.upper(), ref)
+        if "!" in ref:
+            sheet, ref = ref.rsplit("!", 1)
+            sheet = sheet.strip("'")
+        if not re.fullmatch(r"\$?[A-Z]+\$?\d+(:\$?[A-Z]+\$?\d+)?", ref):
+            return
+        c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
+        from openpyxl.utils import get_column_letter
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                yield sheet, f"{get_column_letter(c)}{r}"
+
+    memo: dict = {}
+
+    def depends(key) -> bool:
+        if key not in formulas_:
+            return False
+        if key not in memo:
+            memo[key] = False
+            tokens = Tokenizer(formulas_[key]).items
+            memo[key] = any(t.type == "FUNC" and t.subtype == "OPEN"
+                            and t.value[:-1].upper() in EXCEL_FUNCTIONS for t in tokens) or \
+                any(depends(k) for t in tokens if t.subtype == "RANGE"
+                    for k in cells_of(t.value, key[0]))
+        return memo[key]
+
+    return {k for k in formulas_ if depends(k)}
+
+
+needs_libreoffice = pytest.mark.skipif(
+    not libreoffice.executable() and not os.environ.get("XLCREDITS_REQUIRE_LIBREOFFICE"),
+    reason="LibreOffice is not installed (CI installs it and sets XLCREDITS_REQUIRE_LIBREOFFICE)")
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("path", [TEMPLATE, EXAMPLE], ids=["template", "example"])
+def test_libreoffice_recalculates_without_errors_but_missing_addin(path, tmp_path):
+    out = libreoffice.convert(path, "xlsx", tmp_path)
+    computed = load_workbook(out, data_only=True)
+    allowed = udf_dependent_cells(path)
+    errors, native = [], 0
+    original = load_workbook(path)
+    for ws in original.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if not (isinstance(c.value, str) and c.value.startswith("=")):
+                    continue
+                value = computed[ws.title][c.coordinate].value
+                if isinstance(value, str) and value.startswith("#"):
+                    if (ws.title, c.coordinate) not in allowed or value != "#NAME?":
+                        errors.append((ws.title, c.coordinate, value, c.value))
+                elif (ws.title, c.coordinate) not in allowed:
+                    native += 1
+    assert errors == []
+    assert native > 500  # LibreOffice really computed the native formulas
+    tco = computed["TCO"]
+    at = tco_cells(path)
+    assert tco[at["TCO_EditionPrice"]].value == 175  # CHOOSE/MATCH over the Rates names
+    if path == EXAMPLE:
+        assert tco[at["TCO_EditionAnnual"]].value == 1050000  # 500 x 175 x 12
+        assert computed["Register"][cell("remaining", 2)].value == 5320000  # 12.72M - 7.4M
+
+
+# --- 3. a licence manager fills the blank template --------------------------------------
+
+def test_filling_the_blank_template(tmp_path):
+    wb = load_workbook(TEMPLATE)
+    sheet, ref = wb.defined_names["AsOfDate"].attr_text.split("!")
+    wb[sheet.strip("'")][ref.replace("$", "")] = date(2026, 6, 30)
+    ws = wb["Register"]
+    rows = [  # as typed: ID, type, product, contract, unit, balance, consumed, start, expiry, value
+        ("A-1", "Flex Credits", "Packs", "Q-1", "credits", 1_200_000, 300_000,
+         date(2026, 1, 1), date(2026, 12, 31), 0.005),
+        ("A-2", "Training credits and vouchers", "Vouchers", "T-9", "vouchers", 10, 9,
+         date(2026, 1, 1), date(2026, 12, 31), 400),
+        ("A-3", "Customer success funds", "Co-funding", "C-3", "USD", 5000, 1000,
+         date(2025, 1, 1), date(2025, 12, 31), 1),
+    ]
+    for r, values in enumerate(rows, 2):
+        for col, v in enumerate(values, 1):
+            ws.cell(r, col, v)
+    path = tmp_path / "filled.xlsx"
+    wb.save(path)
+    v = evaluate(path)
+    get = lambda key, r: v[("REGISTER", cell(key, r))]  # noqa: E731
+    # A-1: the worked case of issue 2: lapse 595,027.62 of 1.2M, x $0.005 = $2,975.14
+    assert get("remaining", 2) == 900000
+    assert round(get("lapse", 2), 2) == 595027.62
+    assert round(get("value_at_risk", 2), 2) == 2975.14
+    assert get("alert", 2) == "LAPSE RISK"
+    # A-2: 9 of 10 used in 181 days; 9/181 x 184 = 9.15 more: nothing lapses; 90% reached
+    assert (get("lapse", 3), get("alert", 3)) == (0, "90%")
+    # A-3: expired a year before: 4,000 left lapses, $4,000 at risk
+    assert (get("lapse", 4), get("value_at_risk", 4), get("alert", 4)) == (4000, 4000, "EXPIRED")
+    assert get("lapse", 5) == ""  # an empty row stays blank
