@@ -244,7 +244,7 @@ def test_filling_the_blank_template(tmp_path):
     path = tmp_path / "filled.xlsx"
     wb.save(path)
     v = evaluate(path)
-    get = lambda key, r: v[("REGISTER", cell(key, r))]  # noqa: E731
+    get = lambda key, r: v[("REGISTER", cell(key, r))]
     # the worked case of issue 2: lapse 595,027.62 of 1.2M, x $0.005 = $2,975.14
     assert get("remaining", 2) == 900000
     assert round(get("lapse", 2), 2) == 595027.62

@@ -7,7 +7,6 @@ import pytest
 import xlwings_windows
 from xlwings_windows import MISSING, call_like_excel
 
-from xlcredits import udfs
 from xlcredits.workbook.engine import EXCEL_FUNCTIONS
 
 

@@ -68,3 +68,17 @@ def example(out: Path, template_out: Path):
     write(build(entries), out, "the example")
     click.echo(f"\nCredit position as of {entries.as_of:%Y-%m-%d} (the example register):")
     click.echo(register.position(register.evaluate(entries.register, entries.as_of)))
+
+
+@main.command()
+@click.option("--workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=EXAMPLE_PATH, show_default=True, help="The workbook to picture.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("workbooks") / "screenshots", show_default=True)
+def screenshots(workbook: Path, out: Path):
+    """Render the Register and TCO sheets to PNG for the README (needs LibreOffice,
+    pdftoppm and the test extras: the formula engine computes the xlcredits cells)."""
+    from .workbook.screenshots import render
+
+    for path in render(workbook, out):
+        click.echo(f"Wrote {path}")

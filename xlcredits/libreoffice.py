@@ -44,7 +44,7 @@ def convert(source: Path, fmt: str, outdir: Path, timeout: int = 300) -> Path:
         run = subprocess.run(
             [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
              "--norestore", "--convert-to", fmt, "--outdir", str(outdir), str(source)],
-            capture_output=True, text=True, timeout=timeout)
+            capture_output=True, text=True, timeout=timeout, check=False)
     out = outdir / f"{source.stem}.{fmt.split(':')[0]}"
     if not out.exists():
         raise XlcreditsError(f"LibreOffice could not convert {source.name} to {fmt} "

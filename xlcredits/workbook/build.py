@@ -137,22 +137,22 @@ def build_rates(wb: Workbook, overrides: dict) -> None:
 START_TEXT = (
     ("xlcredits: Salesforce credits register and TCO model", "title"),
     ("What this workbook is for", "section"),
-    ("Track every Salesforce credit you hold (Flex Credits, Data Cloud, Marketing Cloud, "
-     "success funds, training and partner vouchers), see what will expire unused, and "
-     "compare the total cost of your licences, editions and Agentforce pricing models.", ""),
+    (("Track every Salesforce credit you hold (Flex Credits, Data Cloud, Marketing Cloud, "
+      "success funds, training and partner vouchers), see what will expire unused, and "
+      "compare the total cost of your licences, editions and Agentforce pricing models."), ""),
     ("Turn the formulas on (once per computer)", "section"),
     ("1. pip install xlcredits   (it brings xlwings)", ""),
     ("2. xlwings addin install   then, in Excel, xlwings tab > Import Functions", ""),
-    ("3. The xlwings.conf sheet of this workbook names the functions' module "
-     "(UDF Modules = xlcredits.udfs). Without the add-in, cells that use xlcredits "
-     "functions show #NAME?.", ""),
+    (("3. The xlwings.conf sheet of this workbook names the functions' module "
+      "(UDF Modules = xlcredits.udfs). Without the add-in, cells that use xlcredits "
+      "functions show #NAME?."), ""),
     ("Fill the register", "section"),
-    ("One row per entitlement on the Register sheet: type into the blue columns; the grey "
-     "columns compute remaining balance, projected lapse, value at risk and the alert. "
-     "Update consumption monthly, review quarterly.", ""),
-    ("Alerts: EXPIRED; LAPSE RISK when more than 20% is projected to expire unused "
-     "(start an acceleration plan: Catch-up per month says how much more to use); "
-     "50% / 75% / 90% of the balance consumed (review, reforecast, escalate).", ""),
+    (("One row per entitlement on the Register sheet: type into the blue columns; the grey "
+      "columns compute remaining balance, projected lapse, value at risk and the alert. "
+      "Update consumption monthly, review quarterly."), ""),
+    (("Alerts: EXPIRED; LAPSE RISK when more than 20% is projected to expire unused "
+      "(start an acceleration plan: Catch-up per month says how much more to use); "
+      "50% / 75% / 90% of the balance consumed (review, reforecast, escalate)."), ""),
     ("Prices: the Rates sheet holds every list price; type negotiated ones there.", ""),
 )
 
@@ -196,9 +196,9 @@ def build_start(wb: Workbook, as_of: date | None) -> None:
 
 def validation(column: s.Column, first: str) -> DataValidation | None:
     """The data validation of a register input column; ``first`` is its first cell."""
-    common = dict(allow_blank=True, showErrorMessage=True, showInputMessage=True,
-                  promptTitle=column.header[:32], prompt=column.prompt[:255],
-                  errorTitle=f"Check {column.header}"[:32])
+    common = {"allow_blank": True, "showErrorMessage": True, "showInputMessage": True,
+              "promptTitle": column.header[:32], "prompt": column.prompt[:255],
+              "errorTitle": f"Check {column.header}"[:32]}
     letters = register_letters()
     if column.choices:
         strict = column.key == "credit_type"
@@ -230,7 +230,7 @@ def build_register(wb: Workbook, entries: list[dict]) -> None:
     if len(entries) > s.REGISTER_ROWS:
         from ..errors import InputError
         raise InputError("register", f"{len(entries)} entries", "is more than the template "
-                         f"holds", f"split it into workbooks of at most {s.REGISTER_ROWS}")
+                         "holds", f"split it into workbooks of at most {s.REGISTER_ROWS}")
     header(ws, 1, [c.header for c in s.REGISTER], [c.width for c in s.REGISTER])
     ws.row_dimensions[1].height = 32
     last = FIRST_ROW + s.REGISTER_ROWS - 1
@@ -289,7 +289,8 @@ def build_tco(wb: Workbook, values: dict) -> None:
                 ws.cell(row, col, text).font = Font(bold=True)
         elif item.kind == "note":
             label.font = Font(italic=True, color="595959")
-            label.alignment = Alignment(wrap_text=True)
+            label.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[row].height = 15 * (1 + len(item.label) // 70)
         for col, c in enumerate(item.cells, 2):
             cell = ws.cell(row, col)
             cell.number_format = c.number_format

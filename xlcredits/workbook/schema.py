@@ -105,7 +105,7 @@ REGISTER = (
            'IF(N({balance})=0,"",{lapse}/{balance})'),
     Column("value_at_risk", "Value at risk ($)", "formula", 15, MONEY0,
            GUARD + "{lapse}*{unit_value})"),
-    Column("alert", "Alert", "formula", 12, "General",
+    Column("alert", "Alert", "formula", 13, "General",
            GUARD + "CREDITALERT({balance},{consumed},{start},{expiry},"
            f"{AS_OF_NAME},{{planned}},credits_lapse_alert,credits_alert_review,"
            "credits_alert_reforecast,credits_alert_escalate))"),
