@@ -287,3 +287,9 @@ def test_catch_up_brings_the_lapse_to_the_target(balance, used_share, as_of, tar
     run_rate = balance * used_share / (as_of - 46023 + 1) * 365 / 12  # per month
     after = credits.credit_lapse(*args, run_rate + extra)
     assert after == pytest.approx(target * balance, rel=1e-6, abs=1e-6 * balance)
+
+
+def test_the_readme_lists_every_function():
+    from pathlib import Path
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    assert [n for n in EXCEL_FUNCTIONS if f"`{n}(" not in readme] == []
