@@ -41,10 +41,13 @@ EXAMPLE_PATH = Path("workbooks") / "example.xlsx"
 
 
 def write(wb, path: Path, what: str) -> None:
-    backup = save_workbook(wb, path)
+    outcome = save_workbook(wb, path)
+    if outcome == "unchanged":
+        click.echo(f"Up to date: {what}, {path}")
+        return
     click.echo(f"Wrote {what}: {path}")
-    if backup:
-        click.echo(f"  {path.name} had other content: the old file is kept as {backup}")
+    if outcome != "written":
+        click.echo(f"  {path.name} had other content: the old file is kept as {outcome}")
 
 
 @main.command()

@@ -47,18 +47,24 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
 
 
-def save_workbook(wb: Workbook, path: Path) -> Path | None:
-    """Save atomically; back up an existing file whose content differs. Returns the backup."""
+def save_workbook(wb: Workbook, path: Path) -> str:
+    """Save atomically; back up an existing file whose content differs.
+
+    Returns what happened: "written" (a new file), "unchanged" (the file already
+    says the same: it is left as it is), or the path of the backup made of the old file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
     os.close(fd)
-    backup = None
+    outcome = "written"
     try:
         wb.save(tmp)
-        if path.exists() and content_digest(path) != content_digest(tmp):
-            backup = backup_path(path)
-            shutil.copy2(path, backup)
+        if path.exists():
+            if content_digest(path) == content_digest(tmp):
+                return "unchanged"
+            outcome = str(backup_path(path))
+            shutil.copy2(path, outcome)
         if path.exists():
             shutil.copymode(path, tmp)
         else:  # mkstemp makes the file private; a new workbook gets the usual mode
@@ -69,4 +75,4 @@ def save_workbook(wb: Workbook, path: Path) -> Path | None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return backup
+    return outcome
