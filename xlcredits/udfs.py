@@ -41,6 +41,26 @@ UPLIFT = "Yearly price rise at renewal, compounding, e.g. 7% or 0.07. If omitted
 UPLIFT_CAP = "The contract's cap on the yearly rise, e.g. 7%. If omitted, no cap."
 
 
+def arguments(*docs):
+    """Apply ``@xw.arg(name, doc=..., **RANGE)`` for each (name, doc), in order: the same
+    decorators as writing them out, for argument lists several functions share."""
+    def decorate(f):
+        for name, doc in reversed(docs):
+            f = xw.arg(name, doc=doc, **RANGE)(f)
+        return f
+    return decorate
+
+
+# The register's entitlement, as CREDITLAPSE, CREDITALERT, CREDITDEPLETION and
+# CREDITCATCHUP take it; the Agentforce profile, as AGENTFORCECOMPARE and AGENTFORCECHEAPEST do.
+ENTITLEMENT = (("balance", BALANCE), ("consumed", CONSUMED), ("start_date", START),
+               ("expiry_date", EXPIRY), ("as_of", AS_OF), ("monthly_rate", MONTHLY_RATE))
+PROFILE = (("interactions", INTERACTIONS), ("shares", SHARES),
+           ("actions_per_interaction", MIX_ACTIONS), ("users", AGENT_USERS),
+           ("discount", DISCOUNT), ("conversation_price", CONVERSATION_PRICE),
+           ("user_price", AGENT_USER_PRICE))
+
+
 @xw.func(category=CATEGORY)
 @xw.arg("actions", doc="Agentforce actions consumed: a number or a range.", **RANGE)
 @xw.arg("discount", doc="Discount on list as a fraction, e.g. 25% or 0.25. If omitted, 0.",
@@ -81,13 +101,7 @@ def EDITIONUPLIFT(seats, from_edition, to_edition, years=None, annual_uplift=Non
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("balance", doc="Contracted credit balance.", **RANGE)
-@xw.arg("consumed", doc="Credits consumed through the end of the as-of day.", **RANGE)
-@xw.arg("start_date", doc="First day the credits can be used.", **RANGE)
-@xw.arg("expiry_date", doc="Last day the credits can be used.", **RANGE)
-@xw.arg("as_of", doc="Day consumption is counted to. If omitted, today.", **RANGE)
-@xw.arg("monthly_rate", doc="Expected consumption per month. If omitted, the run rate "
-        "so far (consumed / days elapsed).", **RANGE)
+@arguments(*ENTITLEMENT)
 def CREDITLAPSE(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None):
     """Credits projected to remain unused at expiry, at the run rate or a given rate."""
     return call("CREDITLAPSE", credits.credit_lapse, balance, consumed, start_date,
@@ -150,13 +164,7 @@ def MIXACTIONS(interactions, shares, actions_per_interaction):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("interactions", doc=INTERACTIONS, **RANGE)
-@xw.arg("shares", doc=SHARES, **RANGE)
-@xw.arg("actions_per_interaction", doc=MIX_ACTIONS, **RANGE)
-@xw.arg("users", doc=AGENT_USERS, **RANGE)
-@xw.arg("discount", doc=DISCOUNT, **RANGE)
-@xw.arg("conversation_price", doc=CONVERSATION_PRICE, **RANGE)
-@xw.arg("user_price", doc=AGENT_USER_PRICE, **RANGE)
+@arguments(*PROFILE)
 def AGENTFORCECOMPARE(interactions, shares, actions_per_interaction, users, discount=None,
                       conversation_price=None, user_price=None):
     """Spills the three Agentforce pricing models: monthly, annual, saving, cheapest."""
@@ -166,13 +174,7 @@ def AGENTFORCECOMPARE(interactions, shares, actions_per_interaction, users, disc
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("interactions", doc=INTERACTIONS, **RANGE)
-@xw.arg("shares", doc=SHARES, **RANGE)
-@xw.arg("actions_per_interaction", doc=MIX_ACTIONS, **RANGE)
-@xw.arg("users", doc=AGENT_USERS, **RANGE)
-@xw.arg("discount", doc=DISCOUNT, **RANGE)
-@xw.arg("conversation_price", doc=CONVERSATION_PRICE, **RANGE)
-@xw.arg("user_price", doc=AGENT_USER_PRICE, **RANGE)
+@arguments(*PROFILE)
 def AGENTFORCECHEAPEST(interactions, shares, actions_per_interaction, users, discount=None,
                        conversation_price=None, user_price=None):
     """Name of the cheapest Agentforce pricing model for a monthly profile."""
@@ -384,12 +386,7 @@ def CREDITUSED(balance, consumed):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("balance", doc=BALANCE, **RANGE)
-@xw.arg("consumed", doc=CONSUMED, **RANGE)
-@xw.arg("start_date", doc=START, **RANGE)
-@xw.arg("expiry_date", doc=EXPIRY, **RANGE)
-@xw.arg("as_of", doc=AS_OF, **RANGE)
-@xw.arg("monthly_rate", doc=MONTHLY_RATE, **RANGE)
+@arguments(*ENTITLEMENT)
 @xw.arg("lapse_threshold", doc="LAPSE RISK when the projected lapse exceeds this share of "
         "the balance. If omitted, 20% (rate card).", **RANGE)
 @xw.arg("review", doc="First consumption alert. If omitted, 50% (rate card).", **RANGE)
@@ -404,12 +401,7 @@ def CREDITALERT(balance, consumed, start_date, expiry_date, as_of=None, monthly_
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("balance", doc=BALANCE, **RANGE)
-@xw.arg("consumed", doc=CONSUMED, **RANGE)
-@xw.arg("start_date", doc=START, **RANGE)
-@xw.arg("expiry_date", doc=EXPIRY, **RANGE)
-@xw.arg("as_of", doc=AS_OF, **RANGE)
-@xw.arg("monthly_rate", doc=MONTHLY_RATE, **RANGE)
+@arguments(*ENTITLEMENT)
 def CREDITDEPLETION(balance, consumed, start_date, expiry_date, as_of=None,
                     monthly_rate=None):
     """Day the balance runs out at the run rate, or "not before expiry"."""
@@ -426,12 +418,7 @@ def VALUEATRISK(lapse, unit_value):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("balance", doc=BALANCE, **RANGE)
-@xw.arg("consumed", doc=CONSUMED, **RANGE)
-@xw.arg("start_date", doc=START, **RANGE)
-@xw.arg("expiry_date", doc=EXPIRY, **RANGE)
-@xw.arg("as_of", doc=AS_OF, **RANGE)
-@xw.arg("monthly_rate", doc=MONTHLY_RATE, **RANGE)
+@arguments(*ENTITLEMENT)
 @xw.arg("target_share", doc="Lapse to aim for as a share of the balance. If omitted, 20% "
         "(rate card).", **RANGE)
 def CREDITCATCHUP(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
