@@ -28,6 +28,28 @@ FIRST_ROW = 2  # the register's first entry; row 1 is the header
 SERIAL_2000, SERIAL_2100 = 36526, 73415  # date validation bounds: 2000-01-01 .. 2100-12-31
 
 
+class Formula(str):
+    """A user's own formula in an input cell: written back as a formula, not as text."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """An entry whose number format differs from the template's (a user's date format)."""
+    value: object
+    number_format: str
+
+
+def put(cell, value) -> None:
+    """Write one entry exactly: text stays text (even "=1+1" or "#N/A"), formulas stay
+    formulas, and a user's own number format is kept."""
+    if isinstance(value, Value):
+        cell.number_format = value.number_format
+        value = value.value
+    cell.value = value
+    if isinstance(value, str) and not isinstance(value, Formula):
+        cell.data_type = "s"
+
+
 @dataclass
 class Entries:
     """What users type into a workbook: everything the template carries from file to file."""
@@ -175,8 +197,9 @@ def build_start(wb: Workbook, as_of: date | None) -> None:
         row += 1
     row += 1
     ws.cell(row, 1, "As-of date").font = Font(bold=True)
-    cell = ws.cell(row, 2, as_of)
+    cell = ws.cell(row, 2)
     cell.number_format = s.DATE
+    put(cell, as_of)
     cell.protection, cell.fill, cell.font = UNLOCKED, INPUT_FILL, INPUT_FONT
     cell.alignment = Alignment(horizontal="left")
     define(wb, s.AS_OF_NAME, "Start", absolute(2, row))
@@ -243,11 +266,7 @@ def build_register(wb: Workbook, entries: list[dict]) -> None:
             if column.is_input:
                 cell.protection = UNLOCKED
                 entry = entries[row - FIRST_ROW] if row - FIRST_ROW < len(entries) else {}
-                value = entry.get(column.key)
-                if value is not None:
-                    cell.value = value
-                    if isinstance(value, str):
-                        cell.data_type = "s"  # text stays text, even "=..." or "#N/A"
+                put(cell, entry.get(column.key))
             else:
                 cell.value = register_formula(column, row)
                 cell.fill = FORMULA_FILL
@@ -286,7 +305,8 @@ def build_tco(wb: Workbook, values: dict) -> None:
         elif item.kind == "header":
             label.font = Font(bold=True)
             for col, text in enumerate(item.columns, 2):
-                ws.cell(row, col, text).font = Font(bold=True)
+                if text:
+                    ws.cell(row, col, text).font = Font(bold=True)
         elif item.kind == "note":
             label.font = Font(italic=True, color="595959")
             label.alignment = Alignment(wrap_text=True, vertical="top")
@@ -297,10 +317,7 @@ def build_tco(wb: Workbook, values: dict) -> None:
             cell.border = Border(bottom=THIN)
             positions[c.key] = (col, row)
             if c.is_input:
-                value = values.get(c.key, c.default)
-                cell.value = value
-                if isinstance(value, str):
-                    cell.data_type = "s"
+                put(cell, values.get(c.key, c.default))
                 cell.protection, cell.fill, cell.font = UNLOCKED, INPUT_FILL, INPUT_FONT
                 if c.choices:
                     dv = DataValidation(type="list", formula1=f"={c.choices}",

@@ -39,9 +39,11 @@ def register_rows(rows: list[dict]) -> list[dict]:
         if unknown:
             raise InputError("columns", ", ".join(unknown), "are not register input columns",
                              "use the register's header texts: " + ", ".join(by_header))
-    return [{by_header[h].key: convert(by_header[h], v, line)
-             for h, v in row.items() if h in by_header}
-            for line, row in enumerate(rows, 2)]
+    out = []
+    for line, row in enumerate(rows, 2):
+        entry = {by_header[h].key: convert(by_header[h], v, line) for h, v in row.items()}
+        out.append({k: v for k, v in entry.items() if v is not None})
+    return out
 
 
 def example_entries() -> Entries:

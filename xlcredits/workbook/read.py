@@ -1,0 +1,214 @@
+"""Reading workbooks safely, and reading back what users entered into an xlcredits workbook.
+
+Safety checks run before any XML is parsed: the file must be a zip (an encrypted
+workbook is an OLE container and is refused as such), its declared uncompressed size
+and compression ratios must be sane, and every sheet's declared dimensions must be
+reasonable. openpyxl parses with defusedxml (a dependency), so XML entities are refused.
+
+Entries are read by the schema version stored in the workbook and by header text and
+defined names, never by fixed positions.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import range_boundaries
+
+from .. import rates as rate_card
+from ..errors import XlcreditsError
+from . import schema as s
+from .build import Entries, Formula, Value, build, template_entries
+
+MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all members together
+MAX_RATIO = 200  # uncompressed / compressed, per member larger than 1 MB
+MAX_MEMBERS = 5000
+MAX_CELLS = 5_000_000  # rows x columns a sheet may declare
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class ReadError(XlcreditsError):
+    """A workbook that cannot be read, or must not be regenerated; the message says why."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"{Path(path).name}: {reason}")
+
+
+def check_archive(path: Path) -> None:
+    """Refuse, without parsing XML, what is not a sane xlsx package."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        raise ReadError(path, f"cannot be opened ({e.strerror})") from None
+    if head == OLE_MAGIC:
+        raise ReadError(path, "is encrypted (password-protected) or a legacy .xls file; "
+                              "save it unprotected as .xlsx")
+    if not zipfile.is_zipfile(path):
+        raise ReadError(path, "is not an xlsx workbook (not a zip package)")
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise ReadError(path, f"has {len(infos)} parts (limit {MAX_MEMBERS})")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED:
+                raise ReadError(path, f"declares {total / 2**20:,.0f} MB uncompressed "
+                                      f"(limit {MAX_UNCOMPRESSED / 2**20:,.0f} MB): a zip bomb?")
+            for i in infos:
+                if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                    raise ReadError(path, f"part {i.filename} expands {i.file_size // max(i.compress_size, 1)}"
+                                          f"-fold (limit {MAX_RATIO}): a zip bomb?")
+            for i in infos:
+                if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", i.filename):
+                    with z.open(i) as f:
+                        check_dimension(path, i.filename, f.read(4096))
+    except zipfile.BadZipFile as e:
+        raise ReadError(path, f"is a damaged zip package ({e})") from None
+
+
+def check_dimension(path: Path, part: str, head: bytes) -> None:
+    m = re.search(rb'<(?:\w+:)?dimension ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"', head)
+    if not m:
+        return
+    ref = m.group(1).decode()
+    c1, r1, c2, r2 = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+    if (c2 - c1 + 1) * (r2 - r1 + 1) > MAX_CELLS:
+        raise ReadError(path, f"{part} declares {ref}, an absurd size (limit "
+                              f"{MAX_CELLS:,} cells)")
+
+
+def open_workbook(path: Path):
+    """Load a workbook after the safety checks; every failure is a one-line ReadError."""
+    check_archive(path)
+    try:
+        return load_workbook(path)
+    except Exception as e:  # openpyxl and defusedxml raise many kinds
+        reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        if "Entit" in type(e).__name__ or "entit" in reason.lower():
+            reason = f"contains XML entities, which are refused ({reason})"
+        raise ReadError(path, f"cannot be read as a workbook: {reason}") from None
+
+
+def schema_version(path: Path, wb) -> int:
+    name = wb.defined_names.get(s.VERSION_NAME)
+    if name is None:
+        raise ReadError(path, f"is not an xlcredits workbook (no {s.VERSION_NAME} name)")
+    try:
+        version = int(name.attr_text)
+    except ValueError:
+        raise ReadError(path, f"has an unreadable schema version {name.attr_text!r}") from None
+    if version > s.SCHEMA_VERSION:
+        raise ReadError(path, f"was made by a newer xlcredits (schema {version}; this is "
+                              f"{s.SCHEMA_VERSION}): upgrade xlcredits")
+    if version < 1:
+        raise ReadError(path, f"has an invalid schema version {version}")
+    return version
+
+
+def named_cell(wb, name: str):
+    dn = wb.defined_names.get(name)
+    if dn is None:
+        return None
+    dests = list(dn.destinations)
+    if len(dests) != 1:
+        return None
+    sheet, ref = dests[0]
+    if sheet not in wb.sheetnames:
+        return None
+    return wb[sheet][ref.replace("$", "").split(":")[0]]
+
+
+def entry(cell, default_format: str) -> object:
+    """What a user typed into a cell, exactly: formulas as Formula, text as text."""
+    value = cell.value
+    if value is None:
+        return None
+    if cell.data_type == "f":
+        value = Formula(value)
+    elif isinstance(value, datetime) and value.time() == datetime.min.time() \
+            and cell.is_date and not any(t in cell.number_format.lower() for t in "hs"):
+        value = value.date()
+    fmt = cell.number_format if cell.number_format != default_format else None
+    return Value(value, fmt) if fmt else value
+
+
+def read_entries(path: Path, wb) -> Entries:
+    """Everything users entered: register rows, TCO inputs, rate overrides, as-of date."""
+    schema_version(path, wb)
+    for sheet in ("Register", "TCO", "Rates", "Start"):
+        if sheet not in wb.sheetnames:
+            raise ReadError(path, f"has no {sheet} sheet: not an xlcredits workbook")
+    ws = wb["Register"]
+    by_header = {c.header: c for c in s.REGISTER_INPUTS}
+    columns = {}
+    for cell in ws[1]:
+        if cell.value in by_header:
+            columns[by_header[cell.value].key] = cell.column
+    missing = [c.header for c in s.REGISTER_INPUTS if c.key not in columns]
+    if missing:
+        raise ReadError(path, "Register lacks the columns " + ", ".join(missing))
+    rows = []
+    for r in range(2, ws.max_row + 1):
+        row = {c.key: entry(ws.cell(r, columns[c.key]), c.number_format)
+               for c in s.REGISTER_INPUTS}
+        rows.append({k: v for k, v in row.items() if v is not None})
+    while rows and not rows[-1]:
+        rows.pop()
+    tco = {}
+    for c in s.TCO_INPUTS:
+        cell = named_cell(wb, c.name)
+        if cell is not None:
+            tco[c.key] = entry(cell, c.number_format)
+    rates = {}
+    for row in wb["Rates"].iter_rows(min_row=2):
+        key, cell = row[0].value, row[1]
+        if isinstance(key, str) and key in rate_card.card():
+            value = entry(cell, cell.number_format)
+            if value != rate_card.card()[key].value:
+                rates[key] = value
+    as_of_cell = named_cell(wb, s.AS_OF_NAME)
+    as_of = entry(as_of_cell, s.DATE) if as_of_cell is not None else None
+    return Entries(register=rows, tco=tco, rates=rates, as_of=as_of)
+
+
+def input_cells(wb) -> set[tuple[str, str]]:
+    """Where users may type in a workbook built by :func:`build`: (sheet, coordinate)."""
+    cells = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.protection.locked is False:
+                    cells.add((ws.title, c.coordinate))
+    return cells
+
+
+def stray_cells(path: Path, wb, version: int) -> list[str]:
+    """Cells holding what the new template has no place for: outside every input area, and
+    different from the blank template of the workbook's version."""
+    if version != s.SCHEMA_VERSION:  # pragma: no cover - no older version released yet
+        raise ReadError(path, f"schema {version} has no migration")
+    blank = build(template_entries())
+    inputs = input_cells(blank)
+    stray = []
+    for ws in wb.worksheets:
+        if ws.title not in blank.sheetnames:
+            if any(c.value is not None for row in ws.iter_rows() for c in row):
+                stray.append(f"{ws.title} (a sheet the template does not have)")
+            continue
+        ref = blank[ws.title]
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and ref[c.coordinate].value is None:
+                    continue
+                if (ws.title, c.coordinate) in inputs:
+                    continue
+                if c.value != ref[c.coordinate].value:
+                    stray.append(f"{ws.title}!{c.coordinate}")
+    return stray
