@@ -85,3 +85,44 @@ def screenshots(workbook: Path, out: Path):
 
     for path in render(workbook, out):
         click.echo(f"Wrote {path}")
+
+
+def outcome_table(outcomes) -> str:
+    width = max([len(str(o.path)) for o in outcomes] + [4])
+    lines = [f"{'file':{width}}  {'result':16}  {'rows':>5}  detail"]
+    for o in outcomes:
+        lines.append(f"{str(o.path):{width}}  {o.result:16}  {o.rows:>5}  {o.message}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--backup-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to keep the originals. Default: beside each file.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Workbooks to regenerate in parallel (processes).")
+def regenerate(paths, backup_dir, dry_run, jobs):
+    """Move workbooks (files, or folders searched recursively) to the current template,
+    carrying every entry over exactly. Each original is backed up first; a workbook that
+    cannot be carried whole is refused and left as it is."""
+    from . import batch
+
+    files = batch.find_workbooks(paths)
+    if not files:
+        raise click.ClickException("no .xlsx workbooks found in " + ", ".join(map(str, paths)))
+    if click.get_text_stream("stdout").isatty():
+        with click.progressbar(length=len(files), label="Regenerating") as bar:
+            outcomes = batch.regenerate(files, backup_dir, dry_run, jobs,
+                                        progress=lambda o: bar.update(1))
+    else:
+        outcomes = batch.regenerate(
+            files, backup_dir, dry_run, jobs,
+            progress=lambda o: click.echo(f"{o.result}: {o.path}"))
+    click.echo("\n" + outcome_table(outcomes))
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        click.echo(f"\n{len(failed)} of {len(outcomes)} workbooks were not regenerated.",
+                   err=True)
+        raise SystemExit(1)

@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import __version__, rates
 from . import schema as s
+from .xstring import encode
 
 INPUT_FILL = PatternFill("solid", start_color="DDEBF7")
 FORMULA_FILL = PatternFill("solid", start_color="F2F2F2")
@@ -45,9 +46,11 @@ def put(cell, value) -> None:
     if isinstance(value, Value):
         cell.number_format = value.number_format
         value = value.value
-    cell.value = value
     if isinstance(value, str) and not isinstance(value, Formula):
+        cell.value = encode(value)
         cell.data_type = "s"
+    else:
+        cell.value = value
 
 
 @dataclass

@@ -23,6 +23,7 @@ from .. import rates as rate_card
 from ..errors import XlcreditsError
 from . import schema as s
 from .build import Entries, Formula, Value, build, template_entries
+from .xstring import decode
 
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all members together
 MAX_RATIO = 200  # uncompressed / compressed, per member larger than 1 MB
@@ -132,6 +133,8 @@ def entry(cell, default_format: str) -> object:
         return None
     if cell.data_type == "f":
         value = Formula(value)
+    elif isinstance(value, str):
+        value = decode(value)
     elif isinstance(value, datetime) and value.time() == datetime.min.time() \
             and cell.is_date and not any(t in cell.number_format.lower() for t in "hs"):
         value = value.date()
