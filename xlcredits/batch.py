@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import XlcreditsError
 from .workbook import schema as s
 from .workbook.build import build
+from .workbook.files import write_workbook
 from .workbook.read import ReadError, open_workbook, read_entries, schema_version, stray_cells
 
 STRAY_SHOWN = 10
@@ -92,7 +93,7 @@ def swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Outc
     os.close(fd)
     tmp = Path(tmp)
     try:
-        wb.save(tmp)
+        write_workbook(wb, tmp)
         if read_entries(tmp, open_workbook(tmp)) != entries:
             return Outcome(path, "failed", message="the new workbook did not read back "
                                                    "identical; the original is untouched")

@@ -91,7 +91,7 @@ def outcome_table(outcomes) -> str:
     width = max([len(str(o.path)) for o in outcomes] + [4])
     lines = [f"{'file':{width}}  {'result':16}  {'rows':>5}  detail"]
     for o in outcomes:
-        lines.append(f"{str(o.path):{width}}  {o.result:16}  {o.rows:>5}  {o.message}")
+        lines.append(f"{o.path!s:{width}}  {o.result:16}  {o.rows:>5}  {o.message}")
     return "\n".join(lines)
 
 

@@ -7,13 +7,45 @@ user typed into it) is first copied to a timestamped backup beside it.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+
+
+@contextmanager
+def exact_numbers():
+    """While saving, write floats with all the digits they need (``repr``).
+
+    openpyxl formats numbers with "%.16g", which loses the last digit of some doubles
+    (0.00043424719572791095 comes back as 0.0004342471957279109); Excel itself writes
+    17 significant digits. The formatter is swapped in openpyxl's cell writer only.
+    """
+    from openpyxl.cell import _writer
+
+    original = _writer.safe_string
+
+    def safe_string(value):
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+        return original(value)
+
+    _writer.safe_string = safe_string
+    try:
+        yield
+    finally:
+        _writer.safe_string = original
+
+
+def write_workbook(wb: Workbook, path) -> None:
+    """``wb.save(path)`` with exact numbers (no atomicity: see :func:`save_workbook`)."""
+    with exact_numbers():
+        wb.save(path)
 
 
 def content_digest(source) -> str:
@@ -59,7 +91,7 @@ def save_workbook(wb: Workbook, path: Path) -> str:
     os.close(fd)
     outcome = "written"
     try:
-        wb.save(tmp)
+        write_workbook(wb, tmp)
         if path.exists():
             if content_digest(path) == content_digest(tmp):
                 return "unchanged"

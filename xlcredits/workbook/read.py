@@ -16,6 +16,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
@@ -52,6 +53,8 @@ def check_archive(path: Path) -> None:
         raise ReadError(path, "is encrypted (password-protected) or a legacy .xls file; "
                               "save it unprotected as .xlsx")
     if not zipfile.is_zipfile(path):
+        if head.startswith(b"PK\x03\x04"):
+            raise ReadError(path, "is damaged or truncated (its zip directory is missing)")
         raise ReadError(path, "is not an xlsx workbook (not a zip package)")
     try:
         with zipfile.ZipFile(path) as z:
@@ -90,11 +93,22 @@ def open_workbook(path: Path):
     check_archive(path)
     try:
         return load_workbook(path)
-    except Exception as e:  # openpyxl and defusedxml raise many kinds
+    except Exception as e:  # noqa: BLE001 -- openpyxl raises many kinds; each becomes one line
+        for cause in chain(e):
+            if isinstance(cause, DefusedXmlException):
+                raise ReadError(path, f"contains XML entity or DTD declarations, which are "
+                                      f"refused ({type(cause).__name__})") from None
         reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
-        if "Entit" in type(e).__name__ or "entit" in reason.lower():
-            reason = f"contains XML entities, which are refused ({reason})"
         raise ReadError(path, f"cannot be read as a workbook: {reason}") from None
+
+
+def chain(error: BaseException):
+    """An exception and its causes and contexts, innermost last."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
 
 
 def schema_version(path: Path, wb) -> int:
