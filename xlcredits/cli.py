@@ -126,3 +126,42 @@ def regenerate(paths, backup_dir, dry_run, jobs):
         click.echo(f"\n{len(failed)} of {len(outcomes)} workbooks were not regenerated.",
                    err=True)
         raise SystemExit(1)
+
+
+@main.command("build")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", required=True, help="The column whose values split the data "
+              "(a header text, e.g. Owner).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The folder to write the workbooks into.")
+def build_workbooks(data: Path, by: str, out: Path):
+    """From a flat register export (CSV or xlsx with the register's header texts), write
+    one workbook per value of a column."""
+    from .portfolio import split_build
+
+    for path, rows in split_build(data, by, out):
+        click.echo(f"Wrote {path} ({rows} entries)")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The report workbook (.xlsx); a .csv of the entries is written beside it.")
+def report(paths, out: Path):
+    """Roll up every register found: value and value at risk by credit type, owner, alert
+    state and expiry quarter, and the entries at risk, highest first."""
+    from .portfolio import collect, rollups, write_report
+
+    df, refused = collect(paths)
+    for path, reason in refused:
+        click.echo(f"refused: {path}: {reason}", err=True)
+    if df.empty:
+        raise click.ClickException("no register entries found")
+    xlsx, csv_path = write_report(df, out)
+    by_type = rollups(df)["Credit type"]
+    click.echo(by_type.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    click.echo(f"\n{len(df)} entries in {df['workbook'].nunique()} workbooks; value at risk "
+               f"${df['value_at_risk'].sum():,.0f}.\nWrote {xlsx} and {csv_path}")
+    if refused:
+        raise SystemExit(1)

@@ -1,0 +1,100 @@
+"""`xlcredits build` (one workbook per group, safely named) and `xlcredits report`."""
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+from xlcredits import register
+from xlcredits.cli import main
+from xlcredits.portfolio import escape_csv, safe_filename
+from xlcredits.workbook.records import example_entries
+
+SAMPLE = Path(__file__).parents[1] / "xlcredits" / "data" / "sample_register.csv"
+
+
+def export(tmp_path, edit=None) -> Path:
+    rows = list(csv.DictReader(open(SAMPLE, encoding="utf-8")))
+    if edit:
+        edit(rows)
+    path = tmp_path / "export.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, rows[0].keys())
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("name, safe", [("../../etc/passwd", "etc_passwd"), ("CON", "_CON"),
+                                        ("lpt1.txt", "_lpt1.txt"), ("", "_"), ("..", "_"),
+                                        ("EMEA/Sales", "EMEA_Sales"), ("a\\b:c", "a_b_c")])
+def test_safe_filenames(name, safe):
+    assert safe_filename(name) == safe
+
+
+def test_build_one_workbook_per_group_safely_named(tmp_path):
+    def hostile(rows):
+        rows[0]["Owner"] = "../../escape"
+        rows[1]["Owner"] = "CON"
+        rows[2]["Owner"] = ""
+    result = invoke("build", export(tmp_path, hostile), "--by", "Owner", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "escape.xlsx" in names and "_CON.xlsx" in names and "unassigned.xlsx" in names
+    assert not (tmp_path / "escape.xlsx").exists()  # nothing written outside --out
+    ids = lambda name: [c.value for c in load_workbook(tmp_path / "out" / name)["Register"]["A"]  # noqa: E731
+                        if c.value and c.row > 1]
+    # Marco Rossi owns FLX-003 and PSV-001 in the sample; the edit left FLX-003 without owner
+    assert ids("Marco Rossi.xlsx") == ["PSV-001"]
+    assert ids("unassigned.xlsx") == ["FLX-003"]
+    assert ids("escape.xlsx") == ["FLX-001"] and ids("_CON.xlsx") == ["FLX-002"]
+
+
+def test_build_from_xlsx_and_unknown_column(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    rows = list(csv.reader(open(SAMPLE, encoding="utf-8")))
+    for r in rows:
+        ws.append(r)
+    wb.save(tmp_path / "export.xlsx")
+    result = invoke("build", tmp_path / "export.xlsx", "--by", "Credit type", "--out", tmp_path / "o")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "Flex Credits.xlsx").exists()
+    result = invoke("build", tmp_path / "export.xlsx", "--by", "Region", "--out", tmp_path / "o")
+    assert result.exit_code == 1 and "--by='Region' is not a column of export.xlsx" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_report_numbers_come_from_the_core_and_csv_is_escaped(tmp_path):
+    def inject(rows):
+        rows[0]["Notes"] = '=HYPERLINK("http://evil")'
+        rows[0]["Product / entitlement"] = "@SUM(1)"
+    invoke("build", export(tmp_path, inject), "--by", "Owner", "--out", tmp_path / "units")
+    (tmp_path / "units" / "broken.xlsx").write_text("not a workbook")
+    result = invoke("report", tmp_path / "units", "--out", tmp_path / "report.xlsx")
+    assert result.exit_code == 1  # one file refused: reported, the rest rolled up
+    assert "refused" in result.output and "12 entries in 7 workbooks" in result.output
+    expected = register.evaluate(example_entries().register, None)  # the same rows, as of today
+    table = pd.read_csv(tmp_path / "report.csv")
+    assert table["Value at risk ($)"].sum() == pytest.approx(expected["value_at_risk"].sum())
+    assert list(table["Value at risk ($)"]) == sorted(table["Value at risk ($)"], reverse=True)
+    assert "'@SUM(1)" in set(table["Product / entitlement"])
+    raw = (tmp_path / "report.csv").read_text()
+    assert ",=HYPERLINK" not in raw and "@SUM(1)" not in raw.replace("'@SUM(1)", "")
+    wb = load_workbook(tmp_path / "report.xlsx")
+    assert wb.sheetnames == ["Summary", "Entries"] and len(wb["Summary"]._charts) == 1
+    summary = [c.value for c in wb["Summary"]["A"] if c.value]
+    for heading in ("By credit type", "By owner", "By alert", "By expiry quarter"):
+        assert heading in summary
+
+
+def test_escape_csv():
+    assert [escape_csv(v) for v in ("=1", "+1", "-1", "@a", "\tx", "\rx", "ok", -1)] == [
+        "'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "ok", -1]
