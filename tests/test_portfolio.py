@@ -49,7 +49,7 @@ def test_build_one_workbook_per_group_safely_named(tmp_path):
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert "escape.xlsx" in names and "_CON.xlsx" in names and "unassigned.xlsx" in names
     assert not (tmp_path / "escape.xlsx").exists()  # nothing written outside --out
-    ids = lambda name: [c.value for c in load_workbook(tmp_path / "out" / name)["Register"]["A"]  # noqa: E731
+    ids = lambda name: [c.value for c in load_workbook(tmp_path / "out" / name)["Register"]["A"]
                         if c.value and c.row > 1]
     # Marco Rossi owns FLX-003 and PSV-001 in the sample; the edit left FLX-003 without owner
     assert ids("Marco Rossi.xlsx") == ["PSV-001"]
