@@ -17,7 +17,7 @@ SAMPLE = Path(__file__).parents[1] / "xlcredits" / "data" / "sample_register.csv
 
 
 def export(tmp_path, edit=None) -> Path:
-    rows = list(csv.DictReader(open(SAMPLE, encoding="utf-8")))
+    rows = list(csv.DictReader(SAMPLE.read_text("utf-8").splitlines()))
     if edit:
         edit(rows)
     path = tmp_path / "export.csv"
@@ -60,7 +60,7 @@ def test_build_one_workbook_per_group_safely_named(tmp_path):
 def test_build_from_xlsx_and_unknown_column(tmp_path):
     wb = Workbook()
     ws = wb.active
-    rows = list(csv.reader(open(SAMPLE, encoding="utf-8")))
+    rows = list(csv.reader(SAMPLE.read_text("utf-8").splitlines()))
     for r in rows:
         ws.append(r)
     wb.save(tmp_path / "export.xlsx")
