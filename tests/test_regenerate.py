@@ -240,12 +240,17 @@ def test_refuses_data_the_template_has_no_place_for(tmp_path):
         assert place in message
 
 
-def test_refuses_more_entries_than_the_template_holds(tmp_path):
+def test_entries_beyond_the_register_rows_are_carried_and_the_register_grows(tmp_path):
     path = write(template_entries(), tmp_path / "w.xlsx")
     wb = load_workbook(path)
     wb["Register"].cell(1 + s.REGISTER_ROWS + 1, 1).value = "row 501"
+    wb["Register"].cell(1 + s.REGISTER_ROWS + 1, 6).value = 10
     wb.save(path)
-    assert "Register!A502" in refusal(path)
+    assert batch.regenerate([path])[0].result == "regenerated"
+    register = load_workbook(path)["Register"]
+    assert register["A502"].value == "row 501" and register["F502"].value == 10
+    assert register.max_row == 1 + 700  # 501 entries + 100 spare = 601, rounded up to 700
+    assert register["Q502"].value.startswith('=IF(F502="","",CREDITLAPSE(F502')
 
 
 @pytest.mark.parametrize("make, reason", [

@@ -70,9 +70,12 @@ def regenerate_file(path: Path, backup_dir: Path | None = None,
         if not path.is_file():
             raise ReadError(path, "does not exist")
         wb = open_workbook(path)
-        version = schema_version(path, wb)
-        entries = read_entries(path, wb)
-        stray = stray_cells(path, wb, version)
+        try:
+            version = schema_version(path, wb)
+            entries = read_entries(path, wb)
+            stray = stray_cells(path, wb, version)
+        finally:
+            wb.close()
         if stray:
             more = f" and {len(stray) - STRAY_SHOWN} more" if len(stray) > STRAY_SHOWN else ""
             raise ReadError(path, "has data outside the input areas that the new template "
@@ -94,7 +97,12 @@ def swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Outc
     tmp = Path(tmp)
     try:
         write_workbook(wb, tmp)
-        if read_entries(tmp, open_workbook(tmp)) != entries:
+        new = open_workbook(tmp)
+        try:
+            same = read_entries(tmp, new) == entries
+        finally:
+            new.close()
+        if not same:
             return Outcome(path, "failed", message="the new workbook did not read back "
                                                    "identical; the original is untouched")
         backup = backup_name(path, backup_dir)

@@ -42,10 +42,13 @@ def read_table(path: Path) -> list[dict]:
         with open(path, newline="", encoding="utf-8-sig") as f:
             return list(csv.DictReader(f))
     wb = open_workbook(path)
-    ws = wb["Register"] if "Register" in wb.sheetnames else wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = [str(h) if h is not None else "" for h in next(rows, [])]
-    return [dict(zip(header, r)) for r in rows if any(v is not None for v in r)]
+    try:
+        ws = wb["Register"] if "Register" in wb.sheetnames else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = [str(h) if h is not None else "" for h in next(rows, [])]
+        return [dict(zip(header, r)) for r in rows if any(v is not None for v in r)]
+    finally:
+        wb.close()
 
 
 def split_build(data: Path, by: str, out: Path) -> list[tuple[Path, int]]:
@@ -88,7 +91,11 @@ def collect(paths) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
     frames, refused = [], []
     for path in find_workbooks(paths):
         try:
-            entries = read_entries(path, open_workbook(path))
+            wb = open_workbook(path)
+            try:
+                entries = read_entries(path, wb)
+            finally:
+                wb.close()
         except ReadError as e:
             refused.append((path, e.reason))
             continue

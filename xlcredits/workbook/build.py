@@ -84,8 +84,9 @@ def register_formula(column: s.Column, row: int) -> str:
     return "=" + column.formula.format(**{k: f"{v}{row}" for k, v in register_letters().items()})
 
 
-def build(entries: Entries) -> Workbook:
-    """The whole workbook, filled with ``entries``."""
+def build(entries: Entries, register_rows: int = 0) -> Workbook:
+    """The whole workbook, filled with ``entries``; the register has room for them and at
+    least ``register_rows`` rows (see :func:`schema.register_capacity`)."""
     wb = Workbook()
     wb.remove(wb.active)
     for title in s.SHEETS:
@@ -98,7 +99,8 @@ def build(entries: Entries) -> Workbook:
     build_lists(wb)
     build_rates(wb, entries.rates)
     build_start(wb, entries.as_of)
-    build_register(wb, entries.register)
+    build_register(wb, entries.register, s.register_capacity(len(entries.register),
+                                                             register_rows))
     build_tco(wb, entries.tco)
     build_dashboard(wb)
     build_conf(wb)
@@ -220,7 +222,7 @@ def build_start(wb: Workbook, as_of: date | None) -> None:
     protect(ws)
 
 
-def validation(column: s.Column, first: str) -> DataValidation | None:
+def validation(column: s.Column, first: str, last: int) -> DataValidation | None:
     """The data validation of a register input column; ``first`` is its first cell."""
     common = {"allow_blank": True, "showErrorMessage": True, "showInputMessage": True,
               "promptTitle": column.header[:32], "prompt": column.prompt[:255],
@@ -244,22 +246,17 @@ def validation(column: s.Column, first: str) -> DataValidation | None:
                               error="Enter a date from 2000 to 2100.", **common)
     if column.key == "id":
         col = letters["id"]
-        last = FIRST_ROW + s.REGISTER_ROWS - 1
         return DataValidation(type="custom", formula1=f"COUNTIF(${col}${FIRST_ROW}:${col}"
                               f"${last},{first})<=1", error="This ID is already used.",
                               **common)
     return None
 
 
-def build_register(wb: Workbook, entries: list[dict]) -> None:
+def build_register(wb: Workbook, entries: list[dict], rows: int) -> None:
     ws = wb["Register"]
-    if len(entries) > s.REGISTER_ROWS:
-        from ..errors import InputError
-        raise InputError("register", f"{len(entries)} entries", "is more than the template "
-                         "holds", f"split it into workbooks of at most {s.REGISTER_ROWS}")
     header(ws, 1, [c.header for c in s.REGISTER], [c.width for c in s.REGISTER])
     ws.row_dimensions[1].height = 32
-    last = FIRST_ROW + s.REGISTER_ROWS - 1
+    last = FIRST_ROW + rows - 1
     for col, column in enumerate(s.REGISTER, 1):
         letter = get_column_letter(col)
         define(wb, f"Reg_{column.key}", "Register", absolute(col, FIRST_ROW, col, last))
@@ -274,7 +271,7 @@ def build_register(wb: Workbook, entries: list[dict]) -> None:
                 cell.value = register_formula(column, row)
                 cell.fill = FORMULA_FILL
         if column.is_input:
-            dv = validation(column, f"{letter}{FIRST_ROW}")
+            dv = validation(column, f"{letter}{FIRST_ROW}", last)
             if dv:
                 dv.add(f"{letter}{FIRST_ROW}:{letter}{last}")
                 ws.add_data_validation(dv)

@@ -32,7 +32,7 @@ def exact_numbers():
 
     def safe_string(value):
         if isinstance(value, float) and math.isfinite(value):
-            return repr(value)
+            return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
         return original(value)
 
     _writer.safe_string = safe_string
@@ -63,7 +63,8 @@ def content_digest(source) -> str:
         for row in ws.iter_rows():
             for c in row:
                 if c.value is not None:
-                    h.update(f"{c.coordinate}={c.value!r}|{c.data_type}|{c.number_format}"
+                    value = float(c.value) if type(c.value) in (int, float) else c.value
+                    h.update(f"{c.coordinate}={value!r}|{c.data_type}|{c.number_format}"
                              f"|{c.protection.locked}\n".encode())
         for dv in ws.data_validations.dataValidation:
             h.update(f"dv {dv.sqref} {dv.type} {dv.formula1} {dv.formula2}\n".encode())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import zipfile
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -88,11 +89,14 @@ def check_dimension(path: Path, part: str, head: bytes) -> None:
                               f"{MAX_CELLS:,} cells)")
 
 
-def open_workbook(path: Path):
-    """Load a workbook after the safety checks; every failure is a one-line ReadError."""
+def open_workbook(path: Path, read_only: bool = True):
+    """Load a workbook after the safety checks; every failure is a one-line ReadError.
+
+    Read-only mode (the default) streams the sheets: several times faster, and all that
+    reading entries needs. Close the workbook when done (``wb.close()``)."""
     check_archive(path)
     try:
-        return load_workbook(path)
+        return load_workbook(path, read_only=read_only)
     except Exception as e:  # noqa: BLE001 -- openpyxl raises many kinds; each becomes one line
         for cause in chain(e):
             if isinstance(cause, DefusedXmlException):
@@ -165,17 +169,21 @@ def read_entries(path: Path, wb) -> Entries:
     ws = wb["Register"]
     by_header = {c.header: c for c in s.REGISTER_INPUTS}
     columns = {}
-    for cell in ws[1]:
+    for i, cell in enumerate(next(ws.iter_rows(min_row=1, max_row=1), ())):
         if cell.value in by_header:
-            columns[by_header[cell.value].key] = cell.column
+            columns[by_header[cell.value].key] = i
     missing = [c.header for c in s.REGISTER_INPUTS if c.key not in columns]
     if missing:
         raise ReadError(path, "Register lacks the columns " + ", ".join(missing))
     rows = []
-    for r in range(2, ws.max_row + 1):
-        row = {c.key: entry(ws.cell(r, columns[c.key]), c.number_format)
-               for c in s.REGISTER_INPUTS}
-        rows.append({k: v for k, v in row.items() if v is not None})
+    for cells in ws.iter_rows(min_row=2):
+        row = {}
+        for c in s.REGISTER_INPUTS:
+            i = columns[c.key]
+            value = entry(cells[i], c.number_format) if i < len(cells) else None
+            if value is not None:
+                row[c.key] = value
+        rows.append(row)
     while rows and not rows[-1]:
         rows.pop()
     tco = {}
@@ -195,37 +203,48 @@ def read_entries(path: Path, wb) -> Entries:
     return Entries(register=rows, tco=tco, rates=rates, as_of=as_of)
 
 
-def input_cells(wb) -> set[tuple[str, str]]:
-    """Where users may type in a workbook built by :func:`build`: (sheet, coordinate)."""
-    cells = set()
-    for ws in wb.worksheets:
+@lru_cache(maxsize=4)
+def blank_reference(register_rows: int) -> tuple[frozenset, dict]:
+    """The blank template with that many register rows: its input cells (where users may
+    type) and the value of every other cell, keyed by (sheet, coordinate)."""
+    blank = build(template_entries(), register_rows)
+    inputs, values = set(), {}
+    for ws in blank.worksheets:
         for row in ws.iter_rows():
             for c in row:
                 if c.protection.locked is False:
-                    cells.add((ws.title, c.coordinate))
-    return cells
+                    inputs.add((ws.title, c.coordinate))
+                elif c.value is not None:
+                    values[(ws.title, c.coordinate)] = c.value
+    return frozenset(inputs), values
 
 
 def stray_cells(path: Path, wb, version: int) -> list[str]:
     """Cells holding what the new template has no place for: outside every input area, and
-    different from the blank template of the workbook's version."""
+    different from the blank template of the workbook's version. Register rows are input
+    wherever they are: the new register grows to hold them."""
     if version != s.SCHEMA_VERSION:  # pragma: no cover - no older version released yet
         raise ReadError(path, f"schema {version} has no migration")
-    blank = build(template_entries())
-    inputs = input_cells(blank)
+    register_rows = max(wb["Register"].max_row - 1, 0)
+    inputs, values = blank_reference(s.register_capacity(0, register_rows))
+    input_columns = {i for i, c in enumerate(s.REGISTER, 1) if c.is_input}
+    sheets = {sheet for sheet, _ in values} | {sheet for sheet, _ in inputs}
     stray = []
     for ws in wb.worksheets:
-        if ws.title not in blank.sheetnames:
-            if any(c.value is not None for row in ws.iter_rows() for c in row):
-                stray.append(f"{ws.title} (a sheet the template does not have)")
-            continue
-        ref = blank[ws.title]
         for row in ws.iter_rows():
             for c in row:
-                if c.value is None and ref[c.coordinate].value is None:
+                if c.value is None:
                     continue
-                if (ws.title, c.coordinate) in inputs:
+                if ws.title not in sheets:
+                    stray.append(f"{ws.title} (a sheet the template does not have)")
+                    break
+                key = (ws.title, c.coordinate)
+                if key in inputs or (ws.title == "Register" and c.row > 1
+                                     and c.column in input_columns):
                     continue
-                if c.value != ref[c.coordinate].value:
+                if c.value != values.get(key):
                     stray.append(f"{ws.title}!{c.coordinate}")
+            else:
+                continue
+            break
     return stray

@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 SCHEMA_VERSION = 1
 VERSION_NAME = "xlcredits_schema_version"
 AS_OF_NAME = "AsOfDate"
-REGISTER_ROWS = 500  # entries with formulas in place
+REGISTER_ROWS = 500  # at least this many register rows have their formulas in place
+REGISTER_HEADROOM = 100  # and at least this many beyond the last entry
+
+
+def register_capacity(entries: int, at_least: int = 0) -> int:
+    """Register rows to build: room for the entries plus headroom, in hundreds, >= 500.
+
+    >>> register_capacity(12), register_capacity(1000), register_capacity(0, 730)
+    (500, 1100, 800)
+    """
+    needed = max(entries + REGISTER_HEADROOM, at_least)
+    return max(REGISTER_ROWS, -(-needed // 100) * 100)
 
 SHEETS = ("Start", "Register", "TCO", "Rates", "Dashboard", "Lists", "xlwings.conf")
 
