@@ -20,7 +20,7 @@ from .errors import XlcreditsError
 from .workbook import schema as s
 from .workbook.build import build
 from .workbook.files import write_workbook
-from .workbook.read import ReadError, open_workbook, read_entries, schema_version, stray_cells
+from .workbook.read import ReadError, open_workbook, read, read_entries, schema_version
 
 STRAY_SHOWN = 10
 
@@ -72,8 +72,7 @@ def regenerate_file(path: Path, backup_dir: Path | None = None,
         wb = open_workbook(path)
         try:
             version = schema_version(path, wb)
-            entries = read_entries(path, wb)
-            stray = stray_cells(path, wb, version)
+            entries, stray = read(path, wb)
         finally:
             wb.close()
         if stray:

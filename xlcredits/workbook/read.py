@@ -162,7 +162,15 @@ def entry(cell, default_format: str) -> object:
 
 def read_entries(path: Path, wb) -> Entries:
     """Everything users entered: register rows, TCO inputs, rate overrides, as-of date."""
-    schema_version(path, wb)
+    return read(path, wb, check=False)[0]
+
+
+def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
+    """The entries, and (with ``check``) the cells holding what the new template has no
+    place for: outside every input area and different from the blank template of the
+    workbook's version. Register rows are input wherever they are (the new register grows
+    to hold them). The Register, the large sheet, is read in one pass for both."""
+    version = schema_version(path, wb)
     for sheet in ("Register", "TCO", "Rates", "Start"):
         if sheet not in wb.sheetnames:
             raise ReadError(path, f"has no {sheet} sheet: not an xlcredits workbook")
@@ -175,6 +183,13 @@ def read_entries(path: Path, wb) -> Entries:
     missing = [c.header for c in s.REGISTER_INPUTS if c.key not in columns]
     if missing:
         raise ReadError(path, "Register lacks the columns " + ", ".join(missing))
+    stray: list[str] = []
+    if check:
+        if version != s.SCHEMA_VERSION:  # pragma: no cover - no older version released yet
+            raise ReadError(path, f"schema {version} has no migration")
+        reference = blank_reference(s.register_capacity(0, max(ws.max_row - 1, 0)))
+        stray += stray_cells(wb, reference, skip="Register")
+    input_positions = set(columns.values())
     rows = []
     for cells in ws.iter_rows(min_row=2):
         row = {}
@@ -184,6 +199,10 @@ def read_entries(path: Path, wb) -> Entries:
             if value is not None:
                 row[c.key] = value
         rows.append(row)
+        if check:
+            stray += [f"Register!{cell.coordinate}" for i, cell in enumerate(cells)
+                      if i not in input_positions and cell.value is not None
+                      and cell.value != reference[1].get(("Register", cell.coordinate))]
     while rows and not rows[-1]:
         rows.pop()
     tco = {}
@@ -200,7 +219,7 @@ def read_entries(path: Path, wb) -> Entries:
                 rates[key] = value
     as_of_cell = named_cell(wb, s.AS_OF_NAME)
     as_of = entry(as_of_cell, s.DATE) if as_of_cell is not None else None
-    return Entries(register=rows, tco=tco, rates=rates, as_of=as_of)
+    return Entries(register=rows, tco=tco, rates=rates, as_of=as_of), stray
 
 
 @lru_cache(maxsize=4)
@@ -219,32 +238,21 @@ def blank_reference(register_rows: int) -> tuple[frozenset, dict]:
     return frozenset(inputs), values
 
 
-def stray_cells(path: Path, wb, version: int) -> list[str]:
-    """Cells holding what the new template has no place for: outside every input area, and
-    different from the blank template of the workbook's version. Register rows are input
-    wherever they are: the new register grows to hold them."""
-    if version != s.SCHEMA_VERSION:  # pragma: no cover - no older version released yet
-        raise ReadError(path, f"schema {version} has no migration")
-    register_rows = max(wb["Register"].max_row - 1, 0)
-    inputs, values = blank_reference(s.register_capacity(0, register_rows))
-    input_columns = {i for i, c in enumerate(s.REGISTER, 1) if c.is_input}
+def stray_cells(wb, reference: tuple[frozenset, dict], skip: str = "") -> list[str]:
+    """Cells of ``wb`` (but sheet ``skip``) that are neither input cells of the reference
+    template nor equal to its cell there."""
+    inputs, values = reference
     sheets = {sheet for sheet, _ in values} | {sheet for sheet, _ in inputs}
     stray = []
     for ws in wb.worksheets:
+        if ws.title == skip:
+            continue
         for row in ws.iter_rows():
-            for c in row:
-                if c.value is None:
-                    continue
-                if ws.title not in sheets:
-                    stray.append(f"{ws.title} (a sheet the template does not have)")
-                    break
-                key = (ws.title, c.coordinate)
-                if key in inputs or (ws.title == "Register" and c.row > 1
-                                     and c.column in input_columns):
-                    continue
-                if c.value != values.get(key):
-                    stray.append(f"{ws.title}!{c.coordinate}")
-            else:
-                continue
-            break
+            found = [c for c in row if c.value is not None]
+            if found and ws.title not in sheets:
+                stray.append(f"{ws.title} (a sheet the template does not have)")
+                break
+            stray += [f"{ws.title}!{c.coordinate}" for c in found
+                      if (ws.title, c.coordinate) not in inputs
+                      and c.value != values.get((ws.title, c.coordinate))]
     return stray
