@@ -94,6 +94,11 @@ REFERENCES = [
     (x.LOGINCOST, (100.0, 20.0, 10.0), 20000.0, "DOMAIN 2"),
     (x.MEMBERCOST, (100.0, 25.0), 2500.0, "DOMAIN 2"),
     (x.SUPPORTCOST, (1e6, "Premier"), 300000.0, "DOMAIN 5 (001)"),
+    # 100 partner users at 20 login-days: 100 x $25 as members beats 2,000 x $10 (DOMAIN 2)
+    (x.LOGINMIXMEMBERS, ([[20.0]] * 100, 10.0, 25.0), 100, "DOMAIN 2"),
+    (x.LOGINMIXPOOL, ([[20.0], [2.0], [2.5], [None]], 10.0, 25.0), 4.5, "2 + 2.5 <= 2.5"),
+    (x.LOGINMIXCOST, ([[20.0]] * 100, "Partner Community", "Partner Community"), 2500.0,
+     "DOMAIN 2"),
     (x.STORAGECOST, (18.0,), 1000.0, "(18 - 10 GB) x $125"),
     (x.SANDBOXCOST, (2.0, 3000.0), 6000.0, "DOMAIN 4 high end"),
     # 1,050,000 x (1 + 1.07 + 1.07^2) = 3,375,645; a 10% uplift capped at 7% is the same
@@ -141,6 +146,9 @@ BAD = [
     (x.LOGINCOST, (100.0, 20.0, "Partner"), "LOGINCOST: login_price='Partner' is not an Experience Cloud licence"),
     (x.MEMBERCOST, (100.0, None), "MEMBERCOST: member_price is blank"),
     (x.SUPPORTCOST, (1e6, "Signature"), "SUPPORTCOST: share is needed for Signature"),
+    (x.LOGINMIXMEMBERS, ([[1.0], [-2.0]], 10.0, 25.0), "LOGINMIXMEMBERS: login_days=-2 is negative"),
+    (x.LOGINMIXPOOL, ([[1.0]], 0.0, 25.0), "LOGINMIXPOOL: login_price=0 is not above zero"),
+    (x.LOGINMIXCOST, ([[1.0]], 10.0, "Gold"), "LOGINMIXCOST: member_price='Gold' is not an Experience"),
     (x.STORAGECOST, (-1.0,), "STORAGECOST: used_gb=-1 is negative"),
     (x.SANDBOXCOST, ("two",), "SANDBOXCOST: sandboxes='two' is text"),
     (x.TERMCOST, (1000.0, 2.5), "TERMCOST: years=2.5 is not a whole number"),
@@ -207,7 +215,8 @@ def test_every_function_has_a_reference_and_a_bad_input(table):
 
 
 def test_every_function_that_takes_a_range_has_an_array_case():
-    single_only = {"SFRATES", "AGENTFORCECOMPARE", "AGENTFORCECHEAPEST"}
+    single_only = {"SFRATES", "AGENTFORCECOMPARE", "AGENTFORCECHEAPEST",  # one result
+                   "LOGINMIXMEMBERS", "LOGINMIXPOOL", "LOGINMIXCOST"}  # for a whole range
     assert names(ARRAYS) == sorted(set(EXCEL_FUNCTIONS) - single_only)
 
 

@@ -165,3 +165,32 @@ def report(paths, out: Path):
                f"${df['value_at_risk'].sum():,.0f}.\nWrote {xlsx} and {csv_path}")
     if refused:
         raise SystemExit(1)
+
+
+@main.command("logins")
+@click.argument("history", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--licence", help="Customer Community, Customer Community Plus or Partner "
+              "Community: its list prices from the rate card.")
+@click.option("--login-price", type=float, help="Price of a login-day (with --member-price).")
+@click.option("--member-price", type=float, help="Price of a member a month.")
+@click.option("--tz", default="UTC", show_default=True,
+              help="The org's time zone: a login-day is a calendar day there.")
+@click.option("--block", type=float, help="A fixed monthly block of login-days to price, "
+              "with overage at the login price. Default: the peak month's need.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the per-user and monthly tables and a chart to this xlsx.")
+def logins_command(history, licence, login_price, member_price, tz, block, out):
+    """From a Login History export (CSV), the cheapest mix of member licences and a
+    login pool, against all members and all logins."""
+    from .loginhistory import analyse, read_history, summary, write_workbook
+
+    if licence and (login_price is not None or member_price is not None):
+        raise click.UsageError("give --licence or the two prices, not both")
+    if not licence and (login_price is None or member_price is None):
+        raise click.UsageError("give --licence NAME, or both --login-price and --member-price")
+    data = read_history(history, tz)
+    mix = analyse(data, login_price if licence is None else licence,
+                  member_price if licence is None else licence, block)
+    click.echo(summary(data, mix))
+    if out:
+        click.echo(f"Wrote {write_workbook(data, mix, out)}")

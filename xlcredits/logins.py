@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from .errors import UnknownKeyError
-from .inputs import broadcast, nonnegative, numbers, positive, result, texts
+from .inputs import broadcast, nonnegative, numbers, positive, result, single, texts
 from .rates import rate
 
 
@@ -104,3 +104,48 @@ def member_cost(users, member_price):
     price = community_prices("member_price", member_price, "member")
     n, price = broadcast(users=n, member_price=price)
     return result(n * price)
+
+
+def mix_inputs(login_days, login_price, member_price):
+    """Checked inputs of the licence mix: the login-days of each user (blanks are not
+    users and are left out) and the two prices."""
+    days = np.asarray(login_days, dtype=object).ravel()
+    days = nonnegative("login_days", numbers("login_days", [d for d in days if d is not None]
+                                             or np.zeros(0)))
+    login = positive("login_price", community_prices("login_price", login_price, "login"))
+    member = positive("member_price", community_prices("member_price", member_price, "member"))
+    return days, single("login_price", login), single("member_price", member)
+
+
+def mix_members(login_days, login_price, member_price):
+    """Users who are cheaper as members: those whose login-days cost more than a member.
+
+    A user whose login-days cost exactly the member price stays in the login pool.
+
+    >>> mix_members([20, 1, 3, 2], 10, 25)
+    2
+    """
+    days, login, member = mix_inputs(login_days, login_price, member_price)
+    return int(np.count_nonzero(days * login > member))
+
+
+def mix_pool(login_days, login_price, member_price):
+    """Login-days a month the login pool must cover: those of the users left in it.
+
+    >>> mix_pool([20, 1, 3, 2], 10, 25)
+    3.0
+    """
+    days, login, member = mix_inputs(login_days, login_price, member_price)
+    return float(days[days * login <= member].sum())
+
+
+def mix_cost(login_days, login_price, member_price):
+    """Monthly cost of the cheapest mix: members for frequent users, a login pool for the rest.
+
+    DOMAIN.md section 2 at list prices: 20, 1, 3 and 2 login-days cost 2 x $25 + 3 x $10.
+
+    >>> mix_cost([20, 1, 3, 2], 10, 25)
+    80.0
+    """
+    days, login, member = mix_inputs(login_days, login_price, member_price)
+    return float(np.minimum(days * login, member).sum())
