@@ -83,50 +83,54 @@ def read_history(path: Path, tz: str = "UTC") -> History:
     path, tz = Path(path), check_zone(tz)
     cols = match_headers(path)
     con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = true")
     con.execute("SET TimeZone = 'UTC'")  # naive ISO times are GMT too
-    parsed = " , ".join(f"try_strptime(t, '{f}')" for f in TIME_FORMATS)
-    con.execute(f"""
-        CREATE TEMP TABLE raw AS
-        SELECT row_number() OVER () + 1 AS line,
-               trim({quote(cols['user'])}) AS usr,
-               trim({quote(cols['time'])}) AS t,
-               trim({quote(cols['status'])}) AS status
-        FROM read_csv(?, header = true, all_varchar = true, auto_detect = true)""",
-                [str(path)])
+    source = (f"read_csv(?, header = true, all_varchar = true, auto_detect = true)")
+    user, time, status = (f"trim({quote(cols[k])})" for k in ("user", "time", "status"))
+    parsed = ", ".join(f"timezone('UTC', try_strptime({time}, '{f}'))" for f in TIME_FORMATS)
+    # one parallel pass over the file, straight to (user, status, local day) with counts;
+    # line numbers are only worked out when there are bad rows to report
     con.execute(f"""
         CREATE TEMP TABLE logins AS
-        SELECT line, usr, status, lower(status) = 'success' AS ok,
-               coalesce(try_cast(t AS TIMESTAMPTZ),
-                        timezone('UTC', coalesce({parsed}))) AS ts
-        FROM raw""")
-    bad = con.execute("SELECT line, t FROM logins JOIN raw USING (line) WHERE ts IS NULL "
-                      "ORDER BY line LIMIT ?", [SHOWN]).fetchall()
-    if bad:
-        n = con.execute("SELECT count(*) FROM logins WHERE ts IS NULL").fetchone()[0]
+        SELECT usr, status, CAST(timezone(?, ts) AS DATE) AS day, count(*) AS n
+        FROM (SELECT {user} AS usr, {status} AS status,
+                     coalesce({parsed}, try_cast({time} AS TIMESTAMPTZ)) AS ts
+              FROM {source})
+        GROUP BY ALL""", [tz, str(path)])
+    n_bad = con.execute("SELECT coalesce(sum(n), 0) FROM logins WHERE day IS NULL").fetchone()[0]
+    if n_bad:
+        bad = con.execute(f"""
+            SELECT line, t FROM (
+                SELECT row_number() OVER () + 1 AS line, {time} AS t,
+                       coalesce({parsed}, try_cast({time} AS TIMESTAMPTZ)) AS ts
+                FROM {source}) WHERE ts IS NULL ORDER BY line LIMIT {SHOWN}""",
+                          [str(path)]).fetchall()
         raise InputError(f"{path.name} line {bad[0][0]}", bad[0][1] or None,
                          "is not a login time" if bad[0][1] else "has no login time",
-                         f"{n} rows cannot be read (lines {', '.join(str(b[0]) for b in bad)}"
-                         f"{'...' if n > SHOWN else ''}); expected like 1/15/2026 11:30:05 PM "
-                         "or 2026-01-15T23:30:05.000Z")
-    nouser = con.execute("SELECT line FROM logins WHERE ok AND (usr IS NULL OR usr = '') "
-                         "ORDER BY line LIMIT 1").fetchone()
-    if nouser:
-        raise InputError(f"{path.name} line {nouser[0]}", None, "has no user",
+                         f"{n_bad} rows cannot be read (lines {', '.join(str(b[0]) for b in bad)}"
+                         f"{'...' if n_bad > SHOWN else ''}); expected like 1/15/2026 11:30:05 "
+                         "PM or 2026-01-15T23:30:05.000Z")
+    statuses = dict(con.execute("SELECT coalesce(status, '(blank)'), sum(n)::BIGINT FROM logins "
+                                "GROUP BY 1 ORDER BY 2 DESC").fetchall())
+    successful = sum(n for k, n in statuses.items() if k.lower() == "success")
+    if con.execute("SELECT count(*) FROM logins WHERE lower(status) = 'success' "
+                   "AND (usr IS NULL OR usr = '')").fetchone()[0]:
+        line = con.execute(f"""
+            SELECT line FROM (SELECT row_number() OVER () + 1 AS line, {user} AS usr,
+                                     lower({status}) AS st FROM {source})
+            WHERE st = 'success' AND (usr IS NULL OR usr = '') ORDER BY line LIMIT 1""",
+                           [str(path)]).fetchone()[0]
+        raise InputError(f"{path.name} line {line}", None, "has no user",
                          "every successful login needs its user")
-    rows, successful = con.execute("SELECT count(*), count(*) FILTER (WHERE ok) "
-                                   "FROM logins").fetchone()
-    others = dict(con.execute("SELECT coalesce(status, '(blank)'), count(*) FROM logins "
-                              "WHERE NOT ok OR ok IS NULL GROUP BY 1 ORDER BY 2 DESC")
-                  .fetchall())
     days = con.execute("""
         SELECT usr AS user, strftime(day, '%Y-%m') AS month, count(DISTINCT day) AS login_days
-        FROM (SELECT usr, CAST(timezone(?, ts) AS DATE) AS day FROM logins WHERE ok)
-        GROUP BY 1, 2 ORDER BY 1, 2""", [tz]).df()
-    failed_only = con.execute("SELECT count(DISTINCT usr) FROM logins WHERE usr NOT IN "
-                              "(SELECT usr FROM logins WHERE ok)").fetchone()[0]
+        FROM logins WHERE lower(status) = 'success'
+        GROUP BY 1, 2 ORDER BY 1, 2""").df()
+    failed_only = con.execute("SELECT count(*) FROM (SELECT usr FROM logins GROUP BY usr "
+                              "HAVING NOT bool_or(lower(status) = 'success'))").fetchone()[0]
     con.close()
     days["login_days"] = days["login_days"].astype(int)
+    rows = sum(statuses.values())
+    others = {k: n for k, n in statuses.items() if k.lower() != "success"}
     return History(days, rows, successful, others, failed_only, tz)
 
 
