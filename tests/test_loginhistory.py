@@ -2,8 +2,6 @@
 DOMAIN.md partner example, properties, bad data, the command."""
 
 import csv
-from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -84,7 +84,7 @@ def read_history(path: Path, tz: str = "UTC") -> History:
     cols = match_headers(path)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # naive ISO times are GMT too
-    source = (f"read_csv(?, header = true, all_varchar = true, auto_detect = true)")
+    source = ("read_csv(?, header = true, all_varchar = true, auto_detect = true)")
     user, time, status = (f"trim({quote(cols[k])})" for k in ("user", "time", "status"))
     parsed = ", ".join(f"timezone('UTC', try_strptime({time}, '{f}'))" for f in TIME_FORMATS)
     # one parallel pass over the file, straight to (user, status, local day) with counts;
@@ -199,8 +199,8 @@ def summary(history: History, mix: Mix) -> str:
         f"{len(mix.users):,} users over {len(months)} months ({span}, time zone {history.tz})"
         + (f"; {history.failed_only_users:,} more had only failed logins." if
            history.failed_only_users else "."),
-        f"Prices: ${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member a "
-        f"month; break-even {mix.breakeven:.2f} login-days a month.",
+        (f"Prices: ${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member a "
+         f"month; break-even {mix.breakeven:.2f} login-days a month."),
         "",
         f"{'':22}{'monthly':>14}{'annual':>16}",
         f"{'All members':22}{mix.all_members:>14,.2f}{mix.all_members * 12:>16,.2f}",
@@ -208,11 +208,11 @@ def summary(history: History, mix: Mix) -> str:
         f"{'Best mix':22}{mix.best_mix:>14,.2f}{mix.best_mix * 12:>16,.2f}",
         f"{'Saving':22}{mix.saving:>14,.2f}{mix.saving * 12:>16,.2f}",
         "",
-        f"{(mix.users['licence'] == 'Member').sum():,} users as members, "
-        f"{(mix.users['licence'] == 'Login pool').sum():,} in the login pool. Pool sized to "
-        f"each month's need: ${mix.months['pool_cost'].mean():,.2f} a month on average; as a "
-        f"fixed block of {math.ceil(mix.block):,} login-days with overage: "
-        f"${mix.block_cost:,.2f} a month.",
+        (f"{(mix.users['licence'] == 'Member').sum():,} users as members, "
+         f"{(mix.users['licence'] == 'Login pool').sum():,} in the login pool. Pool sized to "
+         f"each month's need: ${mix.months['pool_cost'].mean():,.2f} a month on average; as a "
+         f"fixed block of {math.ceil(mix.block):,} login-days with overage: "
+         f"${mix.block_cost:,.2f} a month."),
     ]
     return "\n".join(lines)
 
