@@ -94,6 +94,16 @@ REFERENCES = [
     (x.LOGINCOST, (100.0, 20.0, 10.0), 20000.0, "DOMAIN 2"),
     (x.MEMBERCOST, (100.0, 25.0), 2500.0, "DOMAIN 2"),
     (x.SUPPORTCOST, (1e6, "Premier"), 300000.0, "DOMAIN 5 (001)"),
+    # DOMAIN 7: 40 SMS to Japan at 30:1 = 1,200 units
+    (x.USAGEUNITS, (40.0, "SMS", "Japan", None, 46082.0, [["SMS", "Japan", None, 30.0, None]]),
+     1200.0, "DOMAIN 7"),
+    # one contract of 100 units at $2 overage; 130 used in January: 100 drawn, 30 x $2 = $60
+    (x.USAGEDRAWDOWN, ([["C", "P", 100.0, 46023.0, 46053.0, 2.0]], [["2026-01", "P", "u", None,
+                                                                     None, 130.0]]),
+     [["Month", "Product", "Contract", "Opening", "New", "Drawn", "Lapsed", "Closing",
+       "Overage units", "Overage cost"],
+      ["2026-01", "P", "C", 0.0, 100.0, 100.0, 0.0, 0.0, None, None],
+      ["2026-01", "P", "overage", None, None, None, None, None, 30.0, 60.0]], "hand"),
     # 100 partner users at 20 login-days: 100 x $25 as members beats 2,000 x $10 (DOMAIN 2)
     (x.LOGINMIXMEMBERS, ([[20.0]] * 100, 10.0, 25.0), 100, "DOMAIN 2"),
     (x.LOGINMIXPOOL, ([[20.0], [2.0], [2.5], [None]], 10.0, 25.0), 4.5, "2 + 2.5 <= 2.5"),
@@ -146,6 +156,10 @@ BAD = [
     (x.LOGINCOST, (100.0, 20.0, "Partner"), "LOGINCOST: login_price='Partner' is not an Experience Cloud licence"),
     (x.MEMBERCOST, (100.0, None), "MEMBERCOST: member_price is blank"),
     (x.SUPPORTCOST, (1e6, "Signature"), "SUPPORTCOST: share is needed for Signature"),
+    (x.USAGEUNITS, (-40.0, "SMS", "", "", 46082.0, None), "USAGEUNITS: quantity=-40 is negative"),
+    (x.USAGEDRAWDOWN, ([["C", "P", 100.0, 46053.0, 46023.0, 2.0]], [["2026-01", "P", "u", None,
+                                                                     None, 1.0]]),
+     "USAGEDRAWDOWN: entitlement C=2026-01-01 expires before it starts"),
     (x.LOGINMIXMEMBERS, ([[1.0], [-2.0]], 10.0, 25.0), "LOGINMIXMEMBERS: login_days=-2 is negative"),
     (x.LOGINMIXPOOL, ([[1.0]], 0.0, 25.0), "LOGINMIXPOOL: login_price=0 is not above zero"),
     (x.LOGINMIXCOST, ([[1.0]], 10.0, "Gold"), "LOGINMIXCOST: member_price='Gold' is not an Experience"),
@@ -187,6 +201,9 @@ ARRAYS = [
     (x.LOGINCOST, ([[1.0], [2.0]], 3.0, "Customer Community"), [[6.0], [12.0]]),
     (x.MEMBERCOST, ([[1.0], [2.0]], "Customer Community Plus"), [[15.0], [30.0]]),
     (x.SUPPORTCOST, (1000.0, [["Standard"], ["Premier"]]), [[0.0], [300.0]]),
+    (x.USAGEUNITS, ([[40.0], [40.0]], "SMS", "Japan", None, [[46095.0], [46096.0]],
+                    [["SMS", "Japan", None, 30.0, 46023.0], ["SMS", "Japan", None, 40.0, 46096.0]]),
+     [[1200.0], [1600.0]]),  # the multiplier changes on 2026-03-15 (serial 46096)
     (x.STORAGECOST, ([[5.0], [12.0]],), [[0.0], [250.0]]),
     (x.SANDBOXCOST, ([[1.0], [2.0]],), [[1500.0], [3000.0]]),
     (x.TERMCOST, ([[100.0], [200.0]], 2.0, 0.1), [[210.0], [420.0]]),
@@ -216,7 +233,8 @@ def test_every_function_has_a_reference_and_a_bad_input(table):
 
 def test_every_function_that_takes_a_range_has_an_array_case():
     single_only = {"SFRATES", "AGENTFORCECOMPARE", "AGENTFORCECHEAPEST",  # one result
-                   "LOGINMIXMEMBERS", "LOGINMIXPOOL", "LOGINMIXCOST"}  # for a whole range
+                   "LOGINMIXMEMBERS", "LOGINMIXPOOL", "LOGINMIXCOST",  # for a whole range
+                   "USAGEDRAWDOWN"}  # a table from tables
     assert names(ARRAYS) == sorted(set(EXCEL_FUNCTIONS) - single_only)
 
 
@@ -224,8 +242,11 @@ def test_every_function_that_takes_a_range_has_an_array_case():
                          ids=[r[0].__name__ for r in REFERENCES])
 def test_reference_values(func, args, expected, source):
     got = func(*args)
-    if isinstance(expected, list):  # a spilled column
+    if isinstance(expected, list) and len(expected[0]) == 1:  # a spilled column
         got, expected = [r[0] for r in got], [r[0] for r in expected]
+    elif isinstance(expected, list):  # a spilled table
+        assert got == expected
+        return
     assert got == (pytest.approx(expected, rel=1e-9) if isinstance(expected, (float, list))
                    else expected)
 

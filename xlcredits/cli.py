@@ -194,3 +194,33 @@ def logins_command(history, licence, login_price, member_price, tz, block, out):
     click.echo(summary(data, mix))
     if out:
         click.echo(f"Wrote {write_workbook(data, mix, out)}")
+
+
+@main.command("usage")
+@click.argument("entitlements", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("usage", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--multipliers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Multiplier table (CSV or xlsx): Usage type, Subtype, Environment, "
+                   "Multiplier, Effective date. Without it every multiplier is 1.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the drawdown, a summary and a chart of balances to this xlsx.")
+def usage_command(entitlements, usage, multipliers, out):
+    """Reproduce the monthly drawdown of pooled entitlements from a usage statement:
+    which contract each unit came from, what lapsed, and what overage should cost."""
+    from . import usage as statements
+    from .portfolio import read_table
+
+    ents = statements.parse_entitlements(read_table(entitlements), entitlements.name)
+    lines = statements.parse_usage(read_table(usage), usage.name)
+    mults = (statements.parse_multipliers(read_table(multipliers), multipliers.name)
+             if multipliers else [])
+    result = statements.drawdown(ents, lines, mults)
+    click.echo(statements.summary(result))
+    if out:
+        rows = [statements.DRAWDOWN_HEADER] + [
+            (r["month"], r["product"], r["contract"], r["opening"], r["new"], r["drawn"],
+             r["lapsed"], r["closing"], None, None) for r in result.rows] + [
+            (o["month"], o["product"], "overage", None, None, None, None, None, o["units"],
+             o["cost"]) for o in result.overage]
+        statements.write_workbook(result, rows, out)
+        click.echo(f"Wrote {out}")

@@ -10,6 +10,7 @@ mistaken for blanks). A range in gives an array of the same shape out.
 import xlwings as xw
 
 from . import agentforce, credits, editions, logins, rates, tco
+from . import usage as statements
 from .excel import call
 
 RANGE = {"ndim": 2, "err_to_str": True}
@@ -462,3 +463,35 @@ def CREDITCATCHUP(balance, consumed, start_date, expiry_date, as_of=None, monthl
     """Extra monthly consumption needed to bring the projected lapse down to the target."""
     return call("CREDITCATCHUP", credits.catch_up, balance, consumed, start_date,
                 expiry_date, as_of, monthly_rate, target_share, missing="too late: expired")
+
+
+# --- Usage statements (DOMAIN.md section 7) ----------------------------------------------
+
+MULTIPLIERS = ("Multiplier table: Usage type, Subtype, Environment, Multiplier, Effective "
+               "date (blank subtype or environment: any). Header row optional.")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("quantity", doc="Raw usage quantity (e.g. SMS sent).", **RANGE)
+@xw.arg("usage_type", doc="Usage type, e.g. SMS.", **RANGE)
+@xw.arg("subtype", doc="Usage subtype, e.g. Japan. May be blank.", **RANGE)
+@xw.arg("environment", doc="production or sandbox. If blank, production.", **RANGE)
+@xw.arg("usage_date", doc="Day of the usage: the multiplier in force that day applies.",
+        **RANGE)
+@xw.arg("multipliers", doc=MULTIPLIERS, **RANGE)
+def USAGEUNITS(quantity, usage_type, subtype, environment, usage_date, multipliers):
+    """Units consumed by usage: quantity x the multiplier in force (1 if none applies)."""
+    return call("USAGEUNITS", statements.usage_units, quantity, usage_type, subtype, environment,
+                usage_date, multipliers, elementwise=False)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("entitlements", doc="Entitlements: Contract, Product, Quantity, Start, Expiry, Usage "
+        "rate (for overage). Header row optional.", **RANGE)
+@xw.arg("usage", doc="Usage: Date (a day, or a month as 2026-03), Product, Usage type, "
+        "Subtype, Environment, Quantity. Header row optional.", **RANGE)
+@xw.arg("multipliers", doc=MULTIPLIERS + " If omitted, every multiplier is 1.", **RANGE)
+def USAGEDRAWDOWN(entitlements, usage, multipliers=None):
+    """Spills the monthly drawdown of pooled entitlements: drawn, lapsed, closing, overage."""
+    return call("USAGEDRAWDOWN", statements.drawdown_table, entitlements, usage, multipliers,
+                elementwise=False)
