@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from xlcredits import InputError, udfs
 from xlcredits.cli import main
-from xlcredits.usage import (Entitlement, Multiplier, Usage, consumed_units, drawdown,
-                             parse_usage)
+from xlcredits.usage import Entitlement, Multiplier, Usage, consumed_units, drawdown, parse_usage
 
 MC = "Marketing Cloud"
 

@@ -13,6 +13,7 @@ entitlement is overage, billed at the lowest usage rate among the product's cont
 from __future__ import annotations
 
 import calendar
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -168,7 +169,7 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
     while month <= last:
         end = month_end(month)
         moves = {}
-        for p, es in order.items():
+        for es in order.values():
             for e in es:
                 if e.start > end or month_of(e.expiry) < month:
                     continue  # not yet started, or gone
@@ -190,7 +191,7 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
                     left -= take
             if left > 0:
                 overage[product] += left
-        for p, es in order.items():
+        for es in order.values():
             for e in es:
                 if id(e) not in moves:
                     continue
@@ -237,7 +238,7 @@ def cell_number(where: str, value, default=None) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise InputError(where, value, "is not a number", "enter a number") from None
-    if number != number or number < 0:
+    if not math.isfinite(number) or number < 0:
         raise InputError(where, value, "is negative" if number < 0 else "is not a number",
                          "enter zero or more")
     return number
@@ -407,8 +408,8 @@ def summary(result: Drawdown) -> str:
         t = totals[o["product"]]
         t["overage"] += o["units"]
         t["cost"] += o["cost"] or 0.0
-    lines = [f"{'product':28}{'entitled':>14}{'drawn':>14}{'lapsed':>14}{'overage':>14}"
-             f"{'overage $':>14}"]
+    lines = [(f"{'product':28}{'entitled':>14}{'drawn':>14}{'lapsed':>14}{'overage':>14}"
+              f"{'overage $':>14}")]
     for product, t in sorted(totals.items()):
         lines.append(f"{product[:27]:28}{t['new']:>14,.0f}{t['drawn']:>14,.0f}"
                      f"{t['lapsed']:>14,.0f}{t['overage']:>14,.0f}{t['cost']:>14,.2f}")
