@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -112,7 +113,7 @@ def regenerate(paths, backup_dir, dry_run, jobs):
     files = batch.find_workbooks(paths)
     if not files:
         raise click.ClickException("no .xlsx workbooks found in " + ", ".join(map(str, paths)))
-    if click.get_text_stream("stdout").isatty():
+    if sys.stdout.isatty():
         with click.progressbar(length=len(files), label="Regenerating") as bar:
             outcomes = batch.regenerate(files, backup_dir, dry_run, jobs,
                                         progress=lambda o: bar.update(1))
