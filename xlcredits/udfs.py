@@ -306,12 +306,11 @@ MIX_DAYS = "Login-days per user per month: a range, one cell per user (blanks ar
 MIX_LOGIN = ("Price per login-day, or a licence name (Customer Community, Customer "
              "Community Plus, Partner Community).")
 MIX_MEMBER = "Price per member per month, or a licence name."
+MIX = (("login_days", MIX_DAYS), ("login_price", MIX_LOGIN), ("member_price", MIX_MEMBER))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("login_days", doc=MIX_DAYS, **RANGE)
-@xw.arg("login_price", doc=MIX_LOGIN, **RANGE)
-@xw.arg("member_price", doc=MIX_MEMBER, **RANGE)
+@arguments(*MIX)
 def LOGINMIXMEMBERS(login_days, login_price, member_price):
     """Users to put on member licences: those whose login-days cost more than a member."""
     return call("LOGINMIXMEMBERS", logins.mix_members, login_days, login_price, member_price,
@@ -319,9 +318,7 @@ def LOGINMIXMEMBERS(login_days, login_price, member_price):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("login_days", doc=MIX_DAYS, **RANGE)
-@xw.arg("login_price", doc=MIX_LOGIN, **RANGE)
-@xw.arg("member_price", doc=MIX_MEMBER, **RANGE)
+@arguments(*MIX)
 def LOGINMIXPOOL(login_days, login_price, member_price):
     """Login-days a month the login pool must cover: those of the users not made members."""
     return call("LOGINMIXPOOL", logins.mix_pool, login_days, login_price, member_price,
@@ -329,9 +326,7 @@ def LOGINMIXPOOL(login_days, login_price, member_price):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("login_days", doc=MIX_DAYS, **RANGE)
-@xw.arg("login_price", doc=MIX_LOGIN, **RANGE)
-@xw.arg("member_price", doc=MIX_MEMBER, **RANGE)
+@arguments(*MIX)
 def LOGINMIXCOST(login_days, login_price, member_price):
     """Monthly cost of the cheapest mix of members and a login pool for a group of users."""
     return call("LOGINMIXCOST", logins.mix_cost, login_days, login_price, member_price,
