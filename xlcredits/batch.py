@@ -13,13 +13,12 @@ import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from .errors import XlcreditsError
 from .workbook import schema as s
 from .workbook.build import build
-from .workbook.files import write_workbook
+from .workbook.files import backup_path, write_workbook
 from .workbook.read import ReadError, open_workbook, read, read_entries, schema_version
 
 STRAY_SHOWN = 10
@@ -48,18 +47,6 @@ def find_workbooks(paths) -> list[Path]:
                 continue
             found.append(c)
     return found
-
-
-def backup_name(path: Path, backup_dir: Path | None) -> Path:
-    folder = Path(backup_dir) if backup_dir else path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = folder / f"{path.stem}.{stamp}.bak{path.suffix}"
-    n = 1
-    while target.exists():
-        n += 1
-        target = folder / f"{path.stem}.{stamp}-{n}.bak{path.suffix}"
-    return target
 
 
 def regenerate_file(path: Path, backup_dir: Path | None = None,
@@ -104,7 +91,7 @@ def swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Outc
         if not same:
             return Outcome(path, "failed", message="the new workbook did not read back "
                                                    "identical; the original is untouched")
-        backup = backup_name(path, backup_dir)
+        backup = backup_path(path, backup_dir)
         shutil.copy2(path, backup)
         shutil.copymode(path, tmp)
         try:

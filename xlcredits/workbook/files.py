@@ -75,9 +75,17 @@ def content_digest(source) -> str:
     return h.hexdigest()
 
 
-def backup_path(path: Path) -> Path:
+def backup_path(path: Path, folder: Path | None = None) -> Path:
+    """A new name for a backup of ``path``: NAME.YYYYMMDD-HHMMSS.bak.xlsx, in ``folder``
+    (default: beside the file), never one that exists already."""
+    folder = Path(folder) if folder else path.parent
+    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
+    target, n = folder / f"{path.stem}.{stamp}.bak{path.suffix}", 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem}.{stamp}-{n}.bak{path.suffix}"
+    return target
 
 
 def save_workbook(wb: Workbook, path: Path) -> str:
