@@ -16,19 +16,26 @@ from .excel import call
 RANGE = {"ndim": 2, "err_to_str": True}
 CATEGORY = "xlcredits"
 
+
+def omitted(key: str) -> str:
+    """Help text for a default from the rate card, e.g. "If omitted, 500 (rate card)."."""
+    r = rates.entry(key)
+    shown = f"{r.value:.0%}" if r.unit.startswith("fraction") else f"{r.value:,.10g}"
+    return f"If omitted, {shown} (rate card)."
+
 # Help texts shared by several functions (each at most 255 characters).
 ACTIONS = "Agentforce actions: a number or a range."
 DISCOUNT = "Discount on the Flex Credit list price, e.g. 25% or 0.25. If omitted, 0."
-CREDITS_PER_ACTION = "Flex Credits per action. If omitted, 20 (rate card)."
-PACK_PRICE = "Dollars per Flex Credits pack. If omitted, 500 (rate card)."
-PACK_SIZE = "Credits per pack. If omitted, 100000 (rate card)."
-PRICE_PER_ACTION = "Dollars per action. If omitted, the list price $0.10 (FLEXACTIONPRICE())."
+CREDITS_PER_ACTION = "Flex Credits per action. " + omitted("flex.credits_per_action")
+PACK_PRICE = "Dollars per Flex Credits pack. " + omitted("flex.pack_price")
+PACK_SIZE = "Credits per pack. " + omitted("flex.pack_size")
+PRICE_PER_ACTION = "Dollars per action. If omitted, the list price, FLEXACTIONPRICE()."
 INTERACTIONS = "Interactions (conversations) per month: one cell."
 SHARES = "Share of interactions of each kind: a range summing to 100%."
 MIX_ACTIONS = "Actions per interaction of each kind: a range the size of shares."
 AGENT_USERS = "Users on per-user Agentforce licences: one cell."
-CONVERSATION_PRICE = "Dollars per conversation. If omitted, 2 (rate card)."
-AGENT_USER_PRICE = "Dollars per Agentforce user per month. If omitted, 125 (rate card)."
+CONVERSATION_PRICE = "Dollars per conversation. " + omitted("agentforce.conversation_price")
+AGENT_USER_PRICE = "Dollars per Agentforce user per month. " + omitted("agentforce.user_price")
 BALANCE = "Contracted credit balance."
 CONSUMED = "Credits consumed through the end of the as-of day."
 START = "First day the credits can be used."
@@ -66,11 +73,11 @@ PROFILE = (("interactions", INTERACTIONS), ("shares", SHARES),
 @xw.arg("actions", doc="Agentforce actions consumed: a number or a range.", **RANGE)
 @xw.arg("discount", doc="Discount on list as a fraction, e.g. 25% or 0.25. If omitted, 0.",
         **RANGE)
-@xw.arg("credits_per_action", doc="Flex Credits per action. If omitted, 20 (rate card).",
+@xw.arg("credits_per_action", doc=CREDITS_PER_ACTION,
         **RANGE)
-@xw.arg("pack_price", doc="Dollars per Flex Credits pack. If omitted, 500 (rate card).",
+@xw.arg("pack_price", doc=PACK_PRICE,
         **RANGE)
-@xw.arg("pack_size", doc="Credits per pack. If omitted, 100000 (rate card).", **RANGE)
+@xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
 def FLEXCOST(actions, discount=None, credits_per_action=None, pack_price=None,
              pack_size=None):
     """Dollar cost of Agentforce actions bought as Flex Credits, priced pro rata."""
@@ -198,11 +205,11 @@ def FLEXPACKS(actions, share=None, credits_per_action=None, pack_size=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("actions", doc="Forecast actions for the period.", **RANGE)
-@xw.arg("share", doc="Share to pre-purchase in whole packs. If omitted, 80% (rate card).",
+@xw.arg("share", doc="Share to pre-purchase in whole packs. " + omitted("flex.prepurchase_share"),
         **RANGE)
 @xw.arg("discount", doc="Pre-purchase discount on the pack price. If omitted, 0.", **RANGE)
-@xw.arg("payg_credit_price", doc="Dollars per credit paid as you go. If omitted, the rate "
-        "card's assumption 0.00625 (no source gives a figure).", **RANGE)
+@xw.arg("payg_credit_price", doc="Dollars per credit paid as you go; no source gives a figure. "
+        + omitted("flex.payg_credit_price") + " An assumption.", **RANGE)
 @xw.arg("credits_per_action", doc=CREDITS_PER_ACTION, **RANGE)
 @xw.arg("pack_price", doc=PACK_PRICE, **RANGE)
 @xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
@@ -214,7 +221,7 @@ def FLEXSPLITCOST(actions, share=None, discount=None, payg_credit_price=None,
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("credits", doc="Foundations credits. If omitted, 100000 (rate card).", **RANGE)
+@xw.arg("credits", doc="Foundations credits. " + omitted("flex.foundations_credits"), **RANGE)
 @xw.arg("credits_per_action", doc=CREDITS_PER_ACTION, **RANGE)
 def FOUNDATIONSACTIONS(credits=None, credits_per_action=None):
     """Actions the free Foundations Flex Credits fund (5,000 at list)."""
@@ -223,7 +230,7 @@ def FOUNDATIONSACTIONS(credits=None, credits_per_action=None):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("credits", doc="Foundations credits. If omitted, 100000 (rate card).", **RANGE)
+@xw.arg("credits", doc="Foundations credits. " + omitted("flex.foundations_credits"), **RANGE)
 @xw.arg("pack_price", doc=PACK_PRICE, **RANGE)
 @xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
 def FOUNDATIONSVALUE(credits=None, pack_price=None, pack_size=None):
@@ -234,8 +241,8 @@ def FOUNDATIONSVALUE(credits=None, pack_price=None, pack_size=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("actions", doc="Actions run in sandboxes.", **RANGE)
-@xw.arg("sandbox_rate", doc="Sandbox consumption as a share of production. If omitted, "
-        "50% (rate card; 10-20% if negotiated).", **RANGE)
+@xw.arg("sandbox_rate", doc="Sandbox consumption as a share of production (10-20% if "
+        "negotiated). " + omitted("flex.sandbox_rate"), **RANGE)
 @xw.arg("discount", doc=DISCOUNT, **RANGE)
 def FLEXSANDBOXCOST(actions, sandbox_rate=None, discount=None):
     """Cost of Agentforce actions run in a sandbox, at the sandbox share of credits."""
@@ -244,8 +251,8 @@ def FLEXSANDBOXCOST(actions, sandbox_rate=None, discount=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("flex_spend", doc="Flex Credits spend the data-heavy agents run on.", **RANGE)
-@xw.arg("share", doc="Data Cloud budget as a share of Flex spend. If omitted, 30% "
-        "(rate card; 30-50%).", **RANGE)
+@xw.arg("share", doc="Data Cloud budget as a share of Flex spend (30-50%). "
+        + omitted("datacloud.share_of_flex"), **RANGE)
 def DATACLOUDEST(flex_spend, share=None):
     """Data Cloud budget estimate for data-heavy agents: a share of Flex spend."""
     return call("DATACLOUDEST", agentforce.datacloud_estimate, flex_spend, share)
@@ -253,9 +260,9 @@ def DATACLOUDEST(flex_spend, share=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("credits", doc="Data Cloud credits.", **RANGE)
-@xw.arg("pack_price", doc="Dollars per Data Cloud pack. If omitted, 1000 (rate card).",
+@xw.arg("pack_price", doc="Dollars per Data Cloud pack. " + omitted("datacloud.pack_price"),
         **RANGE)
-@xw.arg("pack_size", doc="Credits per Data Cloud pack. If omitted, 100000 (rate card).",
+@xw.arg("pack_size", doc="Credits per Data Cloud pack. " + omitted("datacloud.pack_size"),
         **RANGE)
 def DATACLOUDCOST(credits, pack_price=None, pack_size=None):
     """Cost of Data Cloud credits, priced pro rata ($1,000 per 100,000 at list)."""
@@ -337,8 +344,9 @@ def LOGINMIXCOST(login_days, login_price, member_price):
 @xw.arg("net_licence", doc="Net licence fees (or AI spend) the plan is priced on.", **RANGE)
 @xw.arg("plan", doc="Standard, Premier, Premier Plus or Signature. If omitted, Premier.",
         **RANGE)
-@xw.arg("share", doc="Share of fees, overriding the plan's (Premier 30% on the rate card). "
-        "Required for Signature.", **RANGE)
+@xw.arg("share", doc="Share of fees, overriding the plan's (Premier: "
+        f"{rates.rate('support.premier'):.0%} on the rate card). Required for Signature.",
+        **RANGE)
 def SUPPORTCOST(net_licence, plan=None, share=None):
     """Support plan cost as a share of net licence fees."""
     return call("SUPPORTCOST", tco.support_cost, net_licence, plan, share)
@@ -346,9 +354,9 @@ def SUPPORTCOST(net_licence, plan=None, share=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("used_gb", doc="Data storage used, in GB.", **RANGE)
-@xw.arg("allocation_gb", doc="The org's allocation in GB. If omitted, 10 (the base; add "
-        "your per-licence increment).", **RANGE)
-@xw.arg("price_per_gb", doc="Dollars per GB per month. If omitted, 125 (rate card).",
+@xw.arg("allocation_gb", doc="The org's allocation in GB: the base and your per-licence "
+        "increment. " + omitted("storage.base_gb"), **RANGE)
+@xw.arg("price_per_gb", doc="Dollars per GB per month. " + omitted("storage.price_per_gb"),
         **RANGE)
 def STORAGECOST(used_gb, allocation_gb=None, price_per_gb=None):
     """Monthly cost of data storage above the org's allocation."""
@@ -357,8 +365,8 @@ def STORAGECOST(used_gb, allocation_gb=None, price_per_gb=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("sandboxes", doc="Full Copy sandboxes.", **RANGE)
-@xw.arg("monthly_price", doc="Dollars per sandbox per month. If omitted, 1500 (rate card; "
-        "1,500-3,000).", **RANGE)
+@xw.arg("monthly_price", doc="Dollars per sandbox per month (1,500-3,000). "
+        + omitted("sandbox.full_copy"), **RANGE)
 def SANDBOXCOST(sandboxes, monthly_price=None):
     """Monthly cost of Full Copy sandboxes."""
     return call("SANDBOXCOST", tco.sandbox_cost, sandboxes, monthly_price)
@@ -420,10 +428,10 @@ def CREDITUSED(balance, consumed):
 @xw.func(category=CATEGORY)
 @arguments(*ENTITLEMENT)
 @xw.arg("lapse_threshold", doc="LAPSE RISK when the projected lapse exceeds this share of "
-        "the balance. If omitted, 20% (rate card).", **RANGE)
-@xw.arg("review", doc="First consumption alert. If omitted, 50% (rate card).", **RANGE)
-@xw.arg("reforecast", doc="Second consumption alert. If omitted, 75% (rate card).", **RANGE)
-@xw.arg("escalate", doc="Third consumption alert. If omitted, 90% (rate card).", **RANGE)
+        "the balance. " + omitted("credits.lapse_alert"), **RANGE)
+@xw.arg("review", doc="First consumption alert. " + omitted("credits.alert_review"), **RANGE)
+@xw.arg("reforecast", doc="Second consumption alert. " + omitted("credits.alert_reforecast"), **RANGE)
+@xw.arg("escalate", doc="Third consumption alert. " + omitted("credits.alert_escalate"), **RANGE)
 def CREDITALERT(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
                 lapse_threshold=None, review=None, reforecast=None, escalate=None):
     """Alert of a register entry: EXPIRED, LAPSE RISK, 90%, 75%, 50% or blank."""
@@ -451,8 +459,8 @@ def VALUEATRISK(lapse, unit_value):
 
 @xw.func(category=CATEGORY)
 @arguments(*ENTITLEMENT)
-@xw.arg("target_share", doc="Lapse to aim for as a share of the balance. If omitted, 20% "
-        "(rate card).", **RANGE)
+@xw.arg("target_share", doc="Lapse to aim for as a share of the balance. "
+        + omitted("credits.lapse_alert"), **RANGE)
 def CREDITCATCHUP(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
                   target_share=None):
     """Extra monthly consumption needed to bring the projected lapse down to the target."""
