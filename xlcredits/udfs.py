@@ -140,7 +140,7 @@ def AGENTUSERCOST(users, price=None):
 @xw.arg("pack_price", doc=PACK_PRICE, **RANGE)
 @xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
 def FLEXACTIONPRICE(discount=None, credits_per_action=None, pack_price=None, pack_size=None):
-    """Dollar price of one Agentforce action bought as Flex Credits ($0.10 at list)."""
+    """Dollar price of one Agentforce action bought as Flex Credits."""
     return call("FLEXACTIONPRICE", agentforce.action_price, discount, credits_per_action,
                 pack_price, pack_size)
 
@@ -149,7 +149,7 @@ def FLEXACTIONPRICE(discount=None, credits_per_action=None, pack_price=None, pac
 @xw.arg("conversation_price", doc=CONVERSATION_PRICE, **RANGE)
 @xw.arg("price_per_action", doc=PRICE_PER_ACTION, **RANGE)
 def FLEXCROSSOVER(conversation_price=None, price_per_action=None):
-    """Actions per interaction above which per-conversation beats Flex Credits (20 at list)."""
+    """Actions per interaction above which per-conversation beats Flex Credits."""
     return call("FLEXCROSSOVER", agentforce.crossover, conversation_price, price_per_action)
 
 
@@ -157,7 +157,7 @@ def FLEXCROSSOVER(conversation_price=None, price_per_action=None):
 @xw.arg("user_price", doc=AGENT_USER_PRICE, **RANGE)
 @xw.arg("price_per_action", doc=PRICE_PER_ACTION, **RANGE)
 def FLEXUSERBREAKEVEN(user_price=None, price_per_action=None):
-    """Actions per user per month above which a per-user licence beats Flex (1,250 at list)."""
+    """Actions per user per month above which a per-user licence beats Flex."""
     return call("FLEXUSERBREAKEVEN", agentforce.user_breakeven, user_price, price_per_action)
 
 
@@ -224,7 +224,7 @@ def FLEXSPLITCOST(actions, share=None, discount=None, payg_credit_price=None,
 @xw.arg("credits", doc="Foundations credits. " + omitted("flex.foundations_credits"), **RANGE)
 @xw.arg("credits_per_action", doc=CREDITS_PER_ACTION, **RANGE)
 def FOUNDATIONSACTIONS(credits=None, credits_per_action=None):
-    """Actions the free Foundations Flex Credits fund (5,000 at list)."""
+    """Actions the free Foundations Flex Credits fund."""
     return call("FOUNDATIONSACTIONS", agentforce.foundations_actions, credits,
                 credits_per_action)
 
@@ -234,7 +234,7 @@ def FOUNDATIONSACTIONS(credits=None, credits_per_action=None):
 @xw.arg("pack_price", doc=PACK_PRICE, **RANGE)
 @xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
 def FOUNDATIONSVALUE(credits=None, pack_price=None, pack_size=None):
-    """List value in dollars of the free Foundations Flex Credits ($500 at list)."""
+    """List value in dollars of the free Foundations Flex Credits."""
     return call("FOUNDATIONSVALUE", agentforce.foundations_value, credits, pack_price,
                 pack_size)
 
@@ -265,7 +265,7 @@ def DATACLOUDEST(flex_spend, share=None):
 @xw.arg("pack_size", doc="Credits per Data Cloud pack. " + omitted("datacloud.pack_size"),
         **RANGE)
 def DATACLOUDCOST(credits, pack_price=None, pack_size=None):
-    """Cost of Data Cloud credits, priced pro rata ($1,000 per 100,000 at list)."""
+    """Cost of Data Cloud credits, priced pro rata."""
     return call("DATACLOUDCOST", agentforce.datacloud_cost, credits, pack_price, pack_size)
 
 
