@@ -27,7 +27,8 @@ from pathlib import Path
 
 def make_register(rows: int, seed: int = 1):
     from xlcredits.workbook import schema as s
-    from xlcredits.workbook.build import Entries, build, template_entries
+    from xlcredits.workbook.build import build
+    from xlcredits.workbook.entries import Entries, template_entries
 
     rnd = random.Random(seed)
     kinds = s.LISTS["List_CreditTypes"]

@@ -309,7 +309,7 @@ def test_alert_precedence_and_thresholds():
        target=st.floats(0, 0.9))
 def test_catch_up_brings_the_lapse_to_the_target(balance, used_share, as_of, target):
     args = (balance, balance * used_share, 46023, 46387, as_of)
-    extra = credits.catch_up(*args, None, target)
+    extra = credits.credit_catchup(*args, None, target)
     lapse = credits.credit_lapse(*args)
     if lapse <= target * balance:
         assert extra == 0.0

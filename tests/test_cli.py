@@ -7,7 +7,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from xlcredits.cli import main
-from xlcredits.workbook.build import build, template_entries
+from xlcredits.workbook.build import build
+from xlcredits.workbook.entries import template_entries
 
 
 def run(*args):

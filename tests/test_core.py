@@ -191,7 +191,7 @@ def test_excel_serials_of_the_1900_system():
                         date(2025, 1, 1), date(2025, 12, 31)]
     with pytest.raises(InputError, match="1900-02-29, a day that did not exist"):
         ordinals("d", 60)
-    with pytest.raises(InputError, match="d='31/12/2026' is text; enter a date"):
+    with pytest.raises(InputError, match="d='31/12/2026' is a slash date, and whether the day or the month comes first is not known; enter a date"):
         ordinals("d", "31/12/2026")
 
 

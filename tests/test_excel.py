@@ -88,7 +88,8 @@ def test_register_rows_as_columns():
      ("EDITIONUPLIFT: to_edition='Gold' is not an edition; enter one of Starter, Pro, "
      "Enterprise, Unlimited, Agentforce, or a price")),
     (udfs.CREDITLAPSE, (1.0, 0.0, "31/12/2026", 46387.0, 46203.0),
-     ("CREDITLAPSE: start_date='31/12/2026' is text; enter a date (a date cell, an Excel "
+     ("CREDITLAPSE: start_date='31/12/2026' is a slash date, and whether the day or the "
+      "month comes first is not known; enter a date (a date cell, an Excel "
      "serial or YYYY-MM-DD)")),
     (udfs.CREDITLAPSE, (1.0, 0.0, 46387.0, 46023.0, 46203.0),
      ("CREDITLAPSE: expiry_date=2026-01-01 is before start_date; enter a date on or after "

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from xlcredits import InputError, logins
 from xlcredits.cli import main
-from xlcredits.loginhistory import analyse, read_history
+from xlcredits.loginhistory import read_history
+from xlcredits.loginmix import analyse
 
 HAND_MADE = """\
 USERNAME,login time,Status,Login Type,Application
@@ -95,7 +96,7 @@ def test_domain_partner_example(tmp_path):
 @given(days=st.lists(st.floats(0, 31), min_size=1, max_size=40), login=st.floats(0.5, 20),
        member=st.floats(1, 100))
 def test_best_mix_never_costs_more_than_either_pure_option(days, login, member):
-    cost = logins.mix_cost(days, login, member)
+    cost = logins.login_mix_cost(days, login, member)
     assert cost <= len(days) * member + 1e-9
     assert cost <= sum(days) * login + 1e-9
 
@@ -103,9 +104,9 @@ def test_best_mix_never_costs_more_than_either_pure_option(days, login, member):
 @given(price=st.floats(0.5, 50), breakeven=st.integers(1, 20))
 def test_the_choice_flips_exactly_at_the_breakeven(price, breakeven):
     member = price * breakeven  # break-even = member / login = breakeven login-days
-    assert logins.mix_members([breakeven], price, member) == 0  # equal cost: stays in pool
-    assert logins.mix_members([breakeven + 1e-6 * breakeven], price, member) == 1
-    assert logins.mix_members([breakeven - 1e-6], price, member) == 0
+    assert logins.login_mix_members([breakeven], price, member) == 0  # equal cost: stays in pool
+    assert logins.login_mix_members([breakeven + 1e-6 * breakeven], price, member) == 1
+    assert logins.login_mix_members([breakeven - 1e-6], price, member) == 0
 
 
 @pytest.mark.parametrize("content, message", [
@@ -132,4 +133,4 @@ def test_cli_summary_and_workbook(export, tmp_path):
     assert wb.sheetnames == ["Summary", "Users", "Months", "Distribution"]
     assert len(wb["Distribution"]._charts) == 1
     result = CliRunner().invoke(main, ["logins", str(export), "--licence", "Partner"])
-    assert result.exit_code == 1 and "is not an Experience Cloud licence" in result.output
+    assert result.exit_code == 2 and "is not an Experience Cloud licence" in result.output

@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
+from xlcredits.workbook.entries import example_entries
 
 from xlcredits import register
 from xlcredits.cli import main
-from xlcredits.portfolio import escape_csv, safe_filename
-from xlcredits.workbook.records import example_entries
+from xlcredits.workbook.files import safe_filename
+from xlcredits.workbook.reports import escape_csv
 
 SAMPLE = Path(__file__).parents[1] / "xlcredits" / "data" / "sample_register.csv"
 
@@ -68,7 +69,8 @@ def test_build_from_xlsx_and_unknown_column(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "o" / "Flex Credits.xlsx").exists()
     result = invoke("build", tmp_path / "export.xlsx", "--by", "Region", "--out", tmp_path / "o")
-    assert result.exit_code == 1 and "--by='Region' is not a column of export.xlsx" in result.output
+    assert result.exit_code == 2 and "column='Region' is not a column of export.xlsx" in result.output
+    assert "--by" in result.output
     assert "Traceback" not in result.output
 
 

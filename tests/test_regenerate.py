@@ -17,14 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.defined_name import DefinedName
+from xlcredits.workbook.entries import example_entries
 
 from xlcredits import batch
 from xlcredits.cli import main
 from xlcredits.workbook import schema as s
-from xlcredits.workbook.build import Entries, Formula, Value, build, template_entries
+from xlcredits.workbook.build import build
+from xlcredits.workbook.entries import Entries, Formula, Value, template_entries
+from xlcredits.workbook import files
 from xlcredits.workbook.files import write_workbook
 from xlcredits.workbook.read import open_workbook, read_entries
-from xlcredits.workbook.records import example_entries
 
 FROZEN = sorted((Path(__file__).parent / "frozen").glob("xlcredits-template-v*.xlsx"))
 HOSTILE = ["=1+1", "+44 20 7946 0000", "-5", "@SUM(A1)", "#N/A", "#REF!", "0042", "007",
@@ -158,8 +160,6 @@ def test_killed_mid_write_leaves_the_original_intact(tmp_path):
         Workbook.save = slow_save
         import xlcredits.workbook.files as files
         files.write_workbook = lambda wb, path: wb.save(path)
-        import xlcredits.batch as b
-        b.write_workbook = files.write_workbook
         from xlcredits import batch
         batch.regenerate([{str(path)!r}])
     """)
@@ -185,7 +185,7 @@ def test_a_failing_replace_keeps_the_original_and_says_where_the_new_file_is(tmp
             raise PermissionError(13, "Permission denied")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(batch.os, "replace", refuse)
+    monkeypatch.setattr(files.os, "replace", refuse)
     [outcome] = batch.regenerate([path])
     assert outcome.result == "failed"
     kept = tmp_path / "w.regenerated.xlsx"

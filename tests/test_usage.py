@@ -7,10 +7,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from xlcredits.statements import (USAGE_FIELDS, Entitlement, Multiplier, Usage, consumed_units,
+                                  drawdown, to_usage)
+from xlcredits.tables import Table, records
 
 from xlcredits import InputError, udfs
 from xlcredits.cli import main
-from xlcredits.usage import Entitlement, Multiplier, Usage, consumed_units, drawdown, parse_usage
 
 MC = "Marketing Cloud"
 
@@ -100,12 +102,15 @@ def test_bad_input_is_refused(ents, lines, message):
 
 
 def test_file_errors_name_the_file_line_and_field():
-    rows = [{"Month": "2026-01", "Product": MC, "Usage type": "SMS", "Quantity": "40"},
-            {"Month": "2026-02", "Product": MC, "Usage type": "SMS", "Quantity": "-3"}]
+    header = ["Month", "Product", "Usage type", "Quantity"]
+    rows = [{"Month": "2026-01", "Product": MC, "Usage type": "SMS", "Quantity": "40",
+             "_line": 2},
+            {"Month": "2026-02", "Product": MC, "Usage type": "SMS", "Quantity": "-3",
+             "_line": 3}]
     with pytest.raises(InputError, match="usage.csv line 3 Quantity='-3' is negative"):
-        parse_usage(rows, "usage.csv")
-    with pytest.raises(InputError, match="usage.csv=.* has no Product column"):
-        parse_usage([{"Month": "2026-01", "Quantity": "1"}], "usage.csv")
+        to_usage(records(Table(header, rows, "usage.csv"), USAGE_FIELDS), "usage.csv")
+    with pytest.raises(InputError, match="usage.csv=.* lacks the columns Product; Usage type"):
+        records(Table(["Month", "Quantity"], [], "usage.csv"), USAGE_FIELDS)
 
 
 day = st.dates(date(2026, 1, 1), date(2026, 12, 31))

@@ -10,13 +10,15 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.formula import Tokenizer
 from openpyxl.utils import range_boundaries
+from xlcredits.devtools.engine import EXCEL_FUNCTIONS, evaluate
+from xlcredits.workbook.entries import example_entries
 
-from xlcredits import libreoffice, register
+from xlcredits import register
+from xlcredits.devtools import libreoffice
 from xlcredits.workbook import schema as s
-from xlcredits.workbook.build import build, template_entries
-from xlcredits.workbook.engine import EXCEL_FUNCTIONS, evaluate
+from xlcredits.workbook.build import build
+from xlcredits.workbook.entries import template_entries
 from xlcredits.workbook.files import content_digest
-from xlcredits.workbook.records import example_entries
 
 ROOT = Path(__file__).parents[1]
 TEMPLATE = ROOT / "templates" / "xlcredits-template.xlsx"

@@ -8,6 +8,26 @@ from .errors import InputError
 from .inputs import broadcast, fraction, nonnegative, numbers, positive, result, single
 from .rates import rate
 
+__all__ = [
+    "COMPARE_HEADER",
+    "MODELS",
+    "agent_user_cost",
+    "agentforce_cheapest",
+    "agentforce_compare",
+    "conversation_cost",
+    "datacloud_cost",
+    "datacloud_est",
+    "flex_action_price",
+    "flex_cost",
+    "flex_crossover",
+    "flex_packs",
+    "flex_sandbox_cost",
+    "flex_split_cost",
+    "flex_user_breakeven",
+    "foundations_actions",
+    "foundations_value",
+    "mix_actions",
+]
 
 def flex_cost(actions, discount=None, credits_per_action=None, pack_price=None,
               pack_size=None):
@@ -59,10 +79,10 @@ def flex_cost(actions, discount=None, credits_per_action=None, pack_price=None,
     return result(a * cpa * price / size * (1 - d))
 
 
-def action_price(discount=None, credits_per_action=None, pack_price=None, pack_size=None):
+def flex_action_price(discount=None, credits_per_action=None, pack_price=None, pack_size=None):
     """Dollar price of one action bought as Flex Credits: ``flex_cost(1, ...)``.
 
-    >>> action_price()
+    >>> flex_action_price()
     0.1
     """
     return flex_cost(1.0, discount, credits_per_action, pack_price, pack_size)
@@ -91,10 +111,10 @@ def conversation_cost(interactions, price=None):
     return result(n * p)
 
 
-def user_cost(users, price=None):
+def agent_user_cost(users, price=None):
     """Cost of per-user Agentforce licences for a month.
 
-    >>> user_cost(50)
+    >>> agent_user_cost(50)
     6250.0
     """
     n = nonnegative("users", numbers("users", users))
@@ -103,40 +123,40 @@ def user_cost(users, price=None):
     return result(n * p)
 
 
-def crossover(conversation_price=None, price_per_action=None):
+def flex_crossover(conversation_price=None, price_per_action=None):
     """Actions per interaction at which Flex Credits cost as much as per-conversation pricing.
 
     Below it Flex is cheaper. ``price_per_action`` defaults to the list price
-    (:func:`action_price`); pass a discounted one to see the crossover move.
+    (:func:`flex_action_price`); pass a discounted one to see the crossover move.
 
-    >>> crossover()
+    >>> flex_crossover()
     20.0
-    >>> round(crossover(2, action_price(0.25)), 2)
+    >>> round(flex_crossover(2, flex_action_price(0.25)), 2)
     26.67
     """
     conv = positive("conversation_price", numbers(
         "conversation_price", conversation_price, rate("agentforce.conversation_price")))
     act = positive("price_per_action", numbers("price_per_action", price_per_action,
-                                               action_price()))
+                                               flex_action_price()))
     conv, act = broadcast(conversation_price=conv, price_per_action=act)
     return result(conv / act)
 
 
-def user_breakeven(user_price=None, price_per_action=None):
+def flex_user_breakeven(user_price=None, price_per_action=None):
     """Actions per user per month at which a per-user licence costs as much as Flex Credits.
 
-    >>> user_breakeven()
+    >>> flex_user_breakeven()
     1250.0
     """
     user = positive("user_price", numbers("user_price", user_price,
                                           rate("agentforce.user_price")))
     act = positive("price_per_action", numbers("price_per_action", price_per_action,
-                                               action_price()))
+                                               flex_action_price()))
     user, act = broadcast(user_price=user, price_per_action=act)
     return result(user / act)
 
 
-def mix_vectors(shares, actions_per_interaction):
+def _mix_vectors(shares, actions_per_interaction):
     """The interaction mix as two checked 1-D arrays; shares must sum to 1."""
     s = nonnegative("shares", numbers("shares", shares).ravel())
     a = nonnegative("actions_per_interaction",
@@ -176,7 +196,7 @@ def mix_actions(interactions, shares, actions_per_interaction):
     53000.0
     """
     n = nonnegative("interactions", numbers("interactions", interactions))
-    s, a = mix_vectors(shares, actions_per_interaction)
+    s, a = _mix_vectors(shares, actions_per_interaction)
     return result(n * float(s @ a))
 
 
@@ -184,7 +204,7 @@ MODELS = ("Per conversation", "Flex Credits", "Per user")
 COMPARE_HEADER = ("Model", "Monthly cost", "Annual cost", "Saving vs dearest", "Cheapest")
 
 
-def model_costs(interactions, shares, actions_per_interaction, users, discount=None,
+def _model_costs(interactions, shares, actions_per_interaction, users, discount=None,
                 conversation_price=None, user_price=None):
     """Monthly cost of each pricing model, in the order of :data:`MODELS`."""
     n = single("interactions", numbers("interactions", interactions))
@@ -192,10 +212,10 @@ def model_costs(interactions, shares, actions_per_interaction, users, discount=N
     actions = mix_actions(n, shares, actions_per_interaction)
     return np.array([conversation_cost(n, conversation_price),
                      flex_cost(actions, discount),
-                     user_cost(seats, user_price)], dtype=float)
+                     agent_user_cost(seats, user_price)], dtype=float)
 
 
-def compare_models(interactions, shares, actions_per_interaction, users, discount=None,
+def agentforce_compare(interactions, shares, actions_per_interaction, users, discount=None,
                    conversation_price=None, user_price=None):
     """The three Agentforce pricing models side by side, for one monthly profile.
 
@@ -210,14 +230,14 @@ def compare_models(interactions, shares, actions_per_interaction, users, discoun
     --------
     DOMAIN.md section 1: 10,000 interactions, the 53,000-action mix, 50 agents.
 
-    >>> rows = compare_models(10_000, [0.6, 0.3, 0.1], [3, 7, 14], 50)
+    >>> rows = agentforce_compare(10_000, [0.6, 0.3, 0.1], [3, 7, 14], 50)
     >>> for row in rows[1:]:
     ...     print(row)
     ('Per conversation', 20000.0, 240000.0, 0.0, '')
     ('Flex Credits', 5300.0, 63600.0, 176400.0, 'cheapest')
     ('Per user', 6250.0, 75000.0, 165000.0, '')
     """
-    monthly = model_costs(interactions, shares, actions_per_interaction, users, discount,
+    monthly = _model_costs(interactions, shares, actions_per_interaction, users, discount,
                           conversation_price, user_price)
     annual = monthly * 12
     best = int(np.argmin(monthly))
@@ -227,16 +247,16 @@ def compare_models(interactions, shares, actions_per_interaction, users, discoun
         for i in range(len(MODELS))]
 
 
-def cheapest_model(interactions, shares, actions_per_interaction, users, discount=None,
+def agentforce_cheapest(interactions, shares, actions_per_interaction, users, discount=None,
                    conversation_price=None, user_price=None):
     """Name of the cheapest Agentforce pricing model for a monthly profile.
 
-    >>> cheapest_model(10_000, [0.6, 0.3, 0.1], [3, 7, 14], 50)
+    >>> agentforce_cheapest(10_000, [0.6, 0.3, 0.1], [3, 7, 14], 50)
     'Flex Credits'
-    >>> cheapest_model(10_000, [1], [25], 500)
+    >>> agentforce_cheapest(10_000, [1], [25], 500)
     'Per conversation'
     """
-    monthly = model_costs(interactions, shares, actions_per_interaction, users, discount,
+    monthly = _model_costs(interactions, shares, actions_per_interaction, users, discount,
                           conversation_price, user_price)
     return MODELS[int(np.argmin(monthly))]
 
@@ -259,7 +279,7 @@ def flex_packs(actions, share=None, credits_per_action=None, pack_size=None):
     >>> flex_packs(12 * 53_000)
     128.0
     """
-    credits = flex_credits(actions, credits_per_action)
+    credits = _flex_credits(actions, credits_per_action)
     s = fraction("share", numbers("share", share, 1.0), upper=1.0 + 1e-12)
     size = positive("pack_size", numbers("pack_size", pack_size, rate("flex.pack_size")))
     credits, s, size = broadcast(actions=credits, share=s, pack_size=size)
@@ -267,7 +287,7 @@ def flex_packs(actions, share=None, credits_per_action=None, pack_size=None):
     return result(np.ceil(np.round(credits * s / size, 9)))
 
 
-def flex_credits(actions, credits_per_action=None):
+def _flex_credits(actions, credits_per_action=None):
     """Flex Credits that ``actions`` consume."""
     a = nonnegative("actions", numbers("actions", actions))
     cpa = positive("credits_per_action", numbers("credits_per_action", credits_per_action,
@@ -305,7 +325,7 @@ def flex_split_cost(actions, share=None, discount=None, payg_credit_price=None,
     >>> flex_split_cost(12 * 53_000)
     66750.0
     """
-    credits = flex_credits(actions, credits_per_action)
+    credits = _flex_credits(actions, credits_per_action)
     s = numbers("share", share, rate("flex.prepurchase_share"))
     packs = flex_packs(actions, s, credits_per_action, pack_size)
     d = fraction("discount", numbers("discount", discount, rate("flex.discount")))
@@ -342,12 +362,12 @@ def foundations_value(credits=None, pack_price=None, pack_size=None):
     return flex_cost(c, 0.0, 1.0, pack_price, pack_size)
 
 
-def sandbox_cost(actions, sandbox_rate=None, discount=None):
+def flex_sandbox_cost(actions, sandbox_rate=None, discount=None):
     """Cost of actions run in a sandbox, which consumes credits at a share of production.
 
-    >>> sandbox_cost(10_000)
+    >>> flex_sandbox_cost(10_000)
     500.0
-    >>> sandbox_cost(10_000, 0.15)
+    >>> flex_sandbox_cost(10_000, 0.15)
     150.0
     """
     r = fraction("sandbox_rate", numbers("sandbox_rate", sandbox_rate,
@@ -355,12 +375,12 @@ def sandbox_cost(actions, sandbox_rate=None, discount=None):
     return result(flex_cost(actions, discount) * r)
 
 
-def datacloud_estimate(flex_spend, share=None):
+def datacloud_est(flex_spend, share=None):
     """Data Cloud budget for data-heavy agents as a share of Flex spend.
 
-    >>> datacloud_estimate(63_600)
+    >>> datacloud_est(63_600)
     19080.0
-    >>> datacloud_estimate(63_600, 0.5)
+    >>> datacloud_est(63_600, 0.5)
     31800.0
     """
     spend = nonnegative("flex_spend", numbers("flex_spend", flex_spend))

@@ -8,18 +8,17 @@ replace it atomically (keeping its permissions). A killed run leaves the origina
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import XlcreditsError
+from .errors import ReadError, XlcreditsError
 from .workbook import schema as s
 from .workbook.build import build
-from .workbook.files import backup_path, write_workbook
-from .workbook.read import ReadError, open_workbook, read, read_entries, schema_version
+from .workbook.files import NotReplaced, find_workbooks, write_atomically
+from .workbook.read import open_workbook, read, read_entries, schema_version
+
+__all__ = ["Outcome", "find_workbooks", "regenerate", "regenerate_file"]
 
 STRAY_SHOWN = 10
 
@@ -34,19 +33,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.result in ("regenerated", "would regenerate")
-
-
-def find_workbooks(paths) -> list[Path]:
-    """The .xlsx files among ``paths``, folders searched recursively; temporary files,
-    Excel lock files and backups are left out."""
-    found = []
-    for p in map(Path, paths):
-        candidates = sorted(p.rglob("*.xlsx")) if p.is_dir() else [p]
-        for c in candidates:
-            if c.name.startswith((".", "~$")) or c.name.endswith(".bak.xlsx"):
-                continue
-            found.append(c)
-    return found
 
 
 def regenerate_file(path: Path, backup_dir: Path | None = None,
@@ -73,41 +59,28 @@ def regenerate_file(path: Path, backup_dir: Path | None = None,
         return Outcome(path, "would regenerate", rows,
                        f"schema {version} -> {s.SCHEMA_VERSION}; {rows} register rows, "
                        f"{len(entries.tco)} TCO inputs, {len(entries.rates)} rate overrides")
-    return swap_in(path, build(entries), entries, rows, backup_dir)
+    return _swap_in(path, build(entries), entries, rows, backup_dir)
 
 
-def swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Outcome:
+def _swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Outcome:
     """Write the new workbook beside the old, verify it, back up the old, replace it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        write_workbook(wb, tmp)
+    def verify(tmp: Path) -> str | None:
         new = open_workbook(tmp)
         try:
             same = read_entries(tmp, new) == entries
         finally:
             new.close()
-        if not same:
-            return Outcome(path, "failed", message="the new workbook did not read back "
-                                                   "identical; the original is untouched")
-        backup = backup_path(path, backup_dir)
-        shutil.copy2(path, backup)
-        shutil.copymode(path, tmp)
-        try:
-            os.replace(tmp, path)
-        except OSError as e:
-            kept = path.with_name(f"{path.stem}.regenerated{path.suffix}")
-            os.replace(tmp, kept)
-            return Outcome(path, "failed", message=f"could not replace it ({e.strerror}); "
-                                                   f"the original is untouched and the new "
-                                                   f"workbook is {kept}")
-        return Outcome(path, "regenerated", rows, f"backup: {backup}")
+        return None if same else ("the new workbook did not read back identical; the "
+                                  "original is untouched")
+    try:
+        backup = write_atomically(wb, path, check=verify, backup="always",
+                                  backup_dir=backup_dir)
+    except NotReplaced as e:
+        return Outcome(path, "failed", message=str(e))
     except (OSError, XlcreditsError) as e:
-        return Outcome(path, "failed", message=f"{e}; the original is untouched")
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        return Outcome(path, "failed", message=f"{e}; the original is untouched"
+                       if "untouched" not in str(e) else str(e))
+    return Outcome(path, "regenerated", rows, f"backup: {backup}")
 
 
 def regenerate(paths, backup_dir=None, dry_run=False, jobs=1, progress=None) -> list[Outcome]:

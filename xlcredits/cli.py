@@ -7,11 +7,24 @@ from pathlib import Path
 
 import click
 
-from . import rates, register
-from .errors import XlcreditsError
-from .workbook.build import build, template_entries
+from . import batch, rates, register, statements
+from .errors import InputError, XlcreditsError
+from .loginhistory import check_zone, read_history
+from .loginmix import analyse, summary
+from .portfolio import collect, entries_table, rollups, split_build
+from .tables import read_table, records
+from .workbook.build import build
+from .workbook.entries import example_entries, template_entries
 from .workbook.files import save_workbook
-from .workbook.records import example_entries
+from .workbook.reports import write_logins, write_report, write_usage
+
+
+def at_edge(option: str, fn, *args):
+    """``fn(*args)``, its refusal of an argument shown as click's BadParameter for ``option``."""
+    try:
+        return fn(*args)
+    except InputError as e:
+        raise click.BadParameter(str(e), param_hint=option) from None
 
 
 class Group(click.Group):
@@ -82,7 +95,11 @@ def example(out: Path, template_out: Path):
 def screenshots(workbook: Path, out: Path):
     """Render the Register and TCO sheets to PNG for the README (needs LibreOffice,
     pdftoppm and the test extras: the formula engine computes the xlcredits cells)."""
-    from .workbook.screenshots import render
+    try:
+        from .devtools.screenshots import render
+    except ImportError as e:  # the developer tools need the test extra
+        raise click.ClickException(f"screenshots need the test extra ({e.name} is missing): "
+                                   "pip install 'xlcredits[test]'") from None
 
     for path in render(workbook, out):
         click.echo(f"Wrote {path}")
@@ -108,8 +125,6 @@ def regenerate(paths, backup_dir, dry_run, jobs):
     """Move workbooks (files, or folders searched recursively) to the current template,
     carrying every entry over exactly. Each original is backed up first; a workbook that
     cannot be carried whole is refused and left as it is."""
-    from . import batch
-
     files = batch.find_workbooks(paths)
     if not files:
         raise click.ClickException("no .xlsx workbooks found in " + ", ".join(map(str, paths)))
@@ -138,9 +153,7 @@ def regenerate(paths, backup_dir, dry_run, jobs):
 def build_workbooks(data: Path, by: str, out: Path):
     """From a flat register export (CSV or xlsx with the register's header texts), write
     one workbook per value of a column."""
-    from .portfolio import split_build
-
-    for path, rows in split_build(data, by, out):
+    for path, rows in at_edge("--by", split_build, data, by, out):
         click.echo(f"Wrote {path} ({rows} entries)")
 
 
@@ -152,15 +165,14 @@ def build_workbooks(data: Path, by: str, out: Path):
 def report(paths, out: Path):
     """Roll up every register found: value and value at risk by credit type, owner, alert
     state and expiry quarter, and the entries at risk, highest first."""
-    from .portfolio import collect, rollups, write_report
-
     df, refused = collect(paths)
     for path, reason in refused:
         click.echo(f"refused: {path}: {reason}", err=True)
     if df.empty:
         raise click.ClickException("no register entries found")
-    xlsx, csv_path = write_report(df, out)
-    by_type = rollups(df)["Credit type"]
+    tables = rollups(df)
+    xlsx, csv_path = write_report(tables, entries_table(df), out)
+    by_type = tables["Credit type"]
     click.echo(by_type.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
     click.echo(f"\n{len(df)} entries in {df['workbook'].nunique()} workbooks; value at risk "
                f"${df['value_at_risk'].sum():,.0f}.\nWrote {xlsx} and {csv_path}")
@@ -176,25 +188,26 @@ def report(paths, out: Path):
 @click.option("--member-price", type=float, help="Price of a member a month.")
 @click.option("--tz", default="UTC", show_default=True,
               help="The org's time zone: a login-day is a calendar day there.")
-@click.option("--block", type=float, help="A fixed monthly block of login-days to price, "
+@click.option("--block", type=click.FloatRange(min=0), help="A fixed monthly block of login-days to price, "
               "with overage at the login price. Default: the peak month's need.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the per-user and monthly tables and a chart to this xlsx.")
 def logins_command(history, licence, login_price, member_price, tz, block, out):
     """From a Login History export (CSV), the cheapest mix of member licences and a
     login pool, against all members and all logins."""
-    from .loginhistory import analyse, read_history, summary, write_workbook
-
     if licence and (login_price is not None or member_price is not None):
         raise click.UsageError("give --licence or the two prices, not both")
     if not licence and (login_price is None or member_price is None):
         raise click.UsageError("give --licence NAME, or both --login-price and --member-price")
+    at_edge("--tz", check_zone, tz)
     data = read_history(history, tz)
-    mix = analyse(data, login_price if licence is None else licence,
+    mix = at_edge("--licence" if licence else "--login-price", analyse, data,
+                  login_price if licence is None else licence,
                   member_price if licence is None else licence, block)
-    click.echo(summary(data, mix))
+    text = summary(data, mix)
+    click.echo(text)
     if out:
-        click.echo(f"Wrote {write_workbook(data, mix, out)}")
+        click.echo(f"Wrote {write_logins(text.splitlines(), mix, data.login_days, out)}")
 
 
 @main.command("usage")
@@ -208,20 +221,33 @@ def logins_command(history, licence, login_price, member_price, tz, block, out):
 def usage_command(entitlements, usage, multipliers, out):
     """Reproduce the monthly drawdown of pooled entitlements from a usage statement:
     which contract each unit came from, what lapsed, and what overage should cost."""
-    from . import usage as statements
-    from .portfolio import read_table
+    def rows(path, fields):
+        return records(read_table(path), fields)
 
-    ents = statements.parse_entitlements(read_table(entitlements), entitlements.name)
-    lines = statements.parse_usage(read_table(usage), usage.name)
-    mults = (statements.parse_multipliers(read_table(multipliers), multipliers.name)
-             if multipliers else [])
+    ents = statements.to_entitlements(rows(entitlements, statements.ENTITLEMENT_FIELDS),
+                                      entitlements.name)
+    lines = statements.to_usage(rows(usage, statements.USAGE_FIELDS), usage.name)
+    mults = (statements.to_multipliers(rows(multipliers, statements.MULTIPLIER_FIELDS),
+                                       multipliers.name) if multipliers else [])
     result = statements.drawdown(ents, lines, mults)
-    click.echo(statements.summary(result))
+    text = usage_summary(result)
+    click.echo("\n".join(text))
     if out:
-        rows = [statements.DRAWDOWN_HEADER] + [
-            (r["month"], r["product"], r["contract"], r["opening"], r["new"], r["drawn"],
-             r["lapsed"], r["closing"], None, None) for r in result.rows] + [
-            (o["month"], o["product"], "overage", None, None, None, None, None, o["units"],
-             o["cost"]) for o in result.overage]
-        statements.write_workbook(result, rows, out)
+        write_usage(statements.drawdown_table(result), text, out)
         click.echo(f"Wrote {out}")
+
+
+def usage_summary(result) -> list[str]:
+    """The drawdown's totals per product, and what was assumed or could not be priced."""
+    lines = [(f"{'product':28}{'entitled':>14}{'drawn':>14}{'lapsed':>14}{'overage':>14}"
+              f"{'overage $':>14}")]
+    for t in statements.totals(result):
+        lines.append(f"{t['product'][:27]:28}{t['new']:>14,.0f}{t['drawn']:>14,.0f}"
+                     f"{t['lapsed']:>14,.0f}{t['overage']:>14,.0f}{t['cost']:>14,.2f}")
+    for product, units in result.no_entitlement.items():
+        lines.append(f"{product}: {units:,.0f} units of usage with no entitlement: overage "
+                     "with no rate (no contract for this product to take it from).")
+    for (kind, subtype, env), n in result.no_multiplier.items():
+        lines.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
+                     f"{n} usage lines counted at 1.")
+    return lines

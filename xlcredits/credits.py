@@ -19,6 +19,18 @@ from .dates import check_order, ordinals, today
 from .inputs import broadcast, fraction, nonnegative, numbers, positive, result
 from .rates import rate
 
+__all__ = [
+    "ALERTS",
+    "DAYS_PER_MONTH",
+    "credit_alert",
+    "credit_catchup",
+    "credit_depletion",
+    "credit_lapse",
+    "credit_remaining",
+    "credit_used",
+    "value_at_risk",
+]
+
 DAYS_PER_MONTH = 365 / 12
 
 
@@ -38,7 +50,7 @@ class Projection:
         return np.maximum(self.balance - use, 0.0)
 
 
-def project(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
+def _project(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
             ) -> Projection:
     """Check the arguments shared by the register functions and project to expiry."""
     bal = nonnegative("balance", numbers("balance", balance))
@@ -100,7 +112,7 @@ def credit_lapse(balance, consumed, start_date, expiry_date, as_of=None, monthly
     >>> credit_lapse(1000, 400, "2026-01-01", "2026-12-31", "2027-01-15")
     600.0
     """
-    return result(project(balance, consumed, start_date, expiry_date, as_of,
+    return result(_project(balance, consumed, start_date, expiry_date, as_of,
                           monthly_rate).lapse)
 
 
@@ -172,7 +184,7 @@ def credit_alert(balance, consumed, start_date, expiry_date, as_of=None, monthly
     >>> credit_alert(1000, 500, "2026-01-01", "2026-12-31", "2027-01-01")
     'EXPIRED'
     """
-    p = project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
+    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
     limit = fraction("lapse_threshold", numbers("lapse_threshold", lapse_threshold,
                                                 rate("credits.lapse_alert")))
     levels = [fraction(name, numbers(name, value, rate(key)), upper=1.0 + 1e-12)
@@ -195,7 +207,7 @@ def credit_alert(balance, consumed, start_date, expiry_date, as_of=None, monthly
     return out.item() if out.ndim == 0 else out
 
 
-def depletion_date(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None):
+def credit_depletion(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None):
     """Day the balance runs out at the run rate (or a given rate); NaT if not before expiry.
 
     The day is as_of + ceil(remaining balance / daily rate): the first day
@@ -203,13 +215,13 @@ def depletion_date(balance, consumed, start_date, expiry_date, as_of=None, month
 
     500 left at 50 a day (500 used in 10 days) runs out 10 days after Jan 10:
 
-    >>> str(depletion_date(1000, 500, "2026-01-01", "2026-12-31", "2026-01-10"))
+    >>> str(credit_depletion(1000, 500, "2026-01-01", "2026-12-31", "2026-01-10"))
     '2026-01-20'
-    >>> str(depletion_date(1000, 100, "2026-01-01", "2026-12-31", "2026-06-30"))
+    >>> str(credit_depletion(1000, 100, "2026-01-01", "2026-12-31", "2026-06-30"))
     'NaT'
     
     """
-    p = project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
+    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
     left = np.maximum(p.balance - p.consumed, 0.0)
     days = np.divide(left, p.daily, out=np.full(left.shape, np.inf), where=p.daily > 0)
     days = np.ceil(np.round(days, 9))
@@ -220,7 +232,7 @@ def depletion_date(balance, consumed, start_date, expiry_date, as_of=None, month
     return out[()] if out.ndim == 0 else out
 
 
-def catch_up(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
+def credit_catchup(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
              target_share=None):
     """Extra monthly consumption needed to bring the projected lapse down to a target share.
 
@@ -241,10 +253,10 @@ def catch_up(balance, consumed, start_date, expiry_date, as_of=None, monthly_rat
     The worked case: lapse 595,027.62 of 1,200,000; the target 20% leaves
     240,000, so 355,027.62 more over 184 days, x 365 / 12 = 58,688.90 a month.
 
-    >>> round(catch_up(1_200_000, 300_000, "2026-01-01", "2026-12-31", "2026-06-30"), 2)
+    >>> round(credit_catchup(1_200_000, 300_000, "2026-01-01", "2026-12-31", "2026-06-30"), 2)
     58688.9
     """
-    p = project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
+    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
     target = fraction("target_share", numbers("target_share", target_share,
                                               rate("credits.lapse_alert")))
     lapse, target, bal, days = broadcast(lapse=p.lapse, target_share=target,

@@ -1,5 +1,11 @@
 """Dates as Excel and Python give them: datetimes, dates, ISO text and 1900-system serials.
 
+Text dates follow one policy, for every file, command and formula
+(:func:`text_to_ordinal`): ISO dates and timestamps (``2026-03-15``,
+``2026-03-15T23:30:05.000Z``, ``2026-03-15T23:30:05+0000``: the date as
+written) are always read; slash dates (``3/15/2026``, ``15/03/2026``) only when
+the caller knows the order (``mdy`` or ``dmy``), never by guessing.
+
 Dates are handled as day ordinals (``date.toordinal()``) so that day counts are
 plain integer subtraction. Time of day is ignored.
 
@@ -11,6 +17,7 @@ phantom 1900-02-29 as serial 60, so serials from 61 on are days since
 from __future__ import annotations
 
 import numbers as _numbers
+import re
 from datetime import date, datetime
 
 import numpy as np
@@ -18,9 +25,74 @@ import numpy as np
 from .errors import InputError
 from .inputs import REQUIRED, blank, refuse_element
 
+__all__ = [
+    "DATE_ORDERS",
+    "LAST_SERIAL",
+    "check_order",
+    "month_of_text",
+    "ordinals",
+    "serial_to_ordinal",
+    "text_to_ordinal",
+    "to_ordinal",
+    "today",
+]
+
 EPOCH = date(1899, 12, 30).toordinal()  # serial 0 for serials from 61 on
 LAST_SERIAL = 2958465  # 9999-12-31
 WANTED = "a date (a date cell, an Excel serial or YYYY-MM-DD)"
+DATE_ORDERS = ("mdy", "dmy")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+                  r"\s*(?:Z|[+-]\d{2}:?\d{2})?)?")
+_SLASH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?")
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                      "sep", "oct", "nov", "dec"), 1)}
+_MONTH = re.compile(r"(?:(\d{4})-(\d{1,2})|([A-Za-z]{3,9})\.? (\d{4})|(\d{1,2})/(\d{4}))")
+
+
+def text_to_ordinal(name: str, text: str, order: str | None = None) -> int:
+    """A text date as a day ordinal, by the one date policy (see the module docstring).
+
+    >>> [date.fromordinal(text_to_ordinal("d", t)).isoformat()
+    ...  for t in ("2026-03-15", "2026-03-15T23:30:05.000Z", "2026-03-15T23:30:05+0000")]
+    ['2026-03-15', '2026-03-15', '2026-03-15']
+    >>> date.fromordinal(text_to_ordinal("d", "15/03/2026", "dmy")).isoformat()
+    '2026-03-15'
+    """
+    clean = text.strip()
+    m = _ISO.fullmatch(clean)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+    else:
+        m = _SLASH.fullmatch(clean)
+        if m is None or order not in DATE_ORDERS:
+            if m is not None:
+                raise InputError(name, text, "is a slash date, and whether the day or the "
+                                 "month comes first is not known", f"enter {WANTED}")
+            refuse_element(name, text, WANTED)
+        a, b, y = (int(g) for g in m.groups())
+        mo, d = (a, b) if order == "mdy" else (b, a)
+    try:
+        return date(y, mo, d).toordinal()
+    except ValueError:
+        raise InputError(name, text, "is not a real date", f"enter {WANTED}") from None
+
+
+def month_of_text(text: str) -> tuple[int, int] | None:
+    """The (year, month) a text names when it names a whole month, else None.
+
+    >>> month_of_text("2026-03"), month_of_text("Mar 2026"), month_of_text("2026-03-01")
+    ((2026, 3), (2026, 3), None)
+    """
+    m = _MONTH.fullmatch(text.strip())
+    if m is None:
+        return None
+    if m.group(1):
+        year, month = int(m.group(1)), int(m.group(2))
+    elif m.group(3):
+        year, month = int(m.group(4)), _MONTHS.get(m.group(3)[:3].lower(), 0)
+    else:
+        year, month = int(m.group(6)), int(m.group(5))
+    return (year, month) if 1 <= month <= 12 else None
 
 
 def serial_to_ordinal(name: str, serial: float) -> int:
@@ -39,8 +111,8 @@ def serial_to_ordinal(name: str, serial: float) -> int:
     return EPOCH + whole if whole >= 61 else EPOCH + 1 + whole
 
 
-def to_ordinal(name: str, x: object) -> int:
-    """One date-like value as a day ordinal."""
+def to_ordinal(name: str, x: object, order: str | None = None) -> int:
+    """One date-like value as a day ordinal (``order``: of slash dates in text)."""
     if isinstance(x, datetime):
         return x.date().toordinal()
     if isinstance(x, date):
@@ -51,11 +123,8 @@ def to_ordinal(name: str, x: object) -> int:
         if not np.isfinite(x):
             raise InputError(name, x, "is not a finite number", f"enter {WANTED}")
         return serial_to_ordinal(name, float(x))
-    if isinstance(x, str):
-        try:
-            return date.fromisoformat(x.strip()).toordinal()
-        except ValueError:
-            pass
+    if isinstance(x, str) and x.strip():
+        return text_to_ordinal(name, x, order)
     refuse_element(name, x, WANTED)
 
 

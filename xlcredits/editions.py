@@ -9,6 +9,16 @@ import numpy as np
 from .errors import UnknownKeyError
 from .inputs import REQUIRED, broadcast, fraction, nonnegative, numbers, result, texts, whole
 from .rates import rate
+from .terms import uplift_factor
+
+__all__ = [
+    "EDITIONS",
+    "LICENCES",
+    "edition_uplift",
+    "licence_price",
+    "licence_prices",
+    "platform_saving",
+]
 
 # Names a user may type, mapped to rate card keys.
 EDITIONS = {
@@ -30,7 +40,7 @@ LICENCES = {
 }
 
 
-def licence_key(name: str, text: str, names: dict = LICENCES) -> str:
+def _licence_key(name: str, text: str, names: dict = LICENCES) -> str:
     """The rate card key of a licence typed as text ("Enterprise Edition", "pro suite")."""
     clean = re.sub(r"\s+", " ", text.strip().lower())
     clean = re.sub(r" (suite|edition)$", "", clean)
@@ -46,7 +56,7 @@ def licence_prices(name: str, value, names: dict = LICENCES, default=REQUIRED) -
     arr = texts(name, value, default)
     out = np.empty(arr.shape, float)
     for i, x in np.ndenumerate(arr):
-        out[i] = rate(licence_key(name, x, names)) if isinstance(x, str) else numbers(name, x)
+        out[i] = rate(_licence_key(name, x, names)) if isinstance(x, str) else numbers(name, x)
     return nonnegative(name, out)
 
 
@@ -72,13 +82,6 @@ def platform_saving(users, from_licence, to_licence):
     p_to = licence_prices("to_licence", to_licence)
     n, p_from, p_to = broadcast(users=n, from_licence=p_from, to_licence=p_to)
     return result(n * (p_from - p_to) * 12)
-
-
-def uplift_factor(years, uplift):
-    """Sum of (1 + uplift)^k for k = 0 .. years-1: years' worth of compounding prices."""
-    flat = uplift == 0
-    safe = np.where(flat, 1.0, uplift)
-    return np.where(flat, years, ((1 + safe) ** years - 1) / safe)
 
 
 def edition_uplift(seats, from_edition, to_edition, years=None, annual_uplift=None):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+__all__ = ["InputError", "ReadError", "UnknownKeyError", "XlcreditsError", "show"]
+
 
 class XlcreditsError(Exception):
     """Base of every error xlcredits raises on purpose."""
@@ -25,6 +29,14 @@ class UnknownKeyError(InputError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]
+
+
+class ReadError(XlcreditsError):
+    """A file that cannot be read, or must not be changed; the message names it and says why."""
+
+    def __init__(self, path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"{Path(path).name}: {reason}")
 
 
 def show(value: object, limit: int = 40) -> str:

@@ -18,6 +18,8 @@ import numpy as np
 
 from .errors import XlcreditsError
 
+__all__ = ["call", "to_core", "to_excel", "MAX_MESSAGE"]
+
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 250  # Excel shows a cell's text whole; keep messages one short line
 
@@ -40,7 +42,7 @@ def to_core(value):
     return value
 
 
-def to_cell(value, missing: str = "#NUM!"):
+def _to_cell(value, missing: str = "#NUM!"):
     """One result element as a cell can hold it: never NaN, NaT or infinity (``missing``)."""
     if isinstance(value, np.datetime64):
         if np.isnat(value):
@@ -62,16 +64,16 @@ def to_excel(value, missing: str = "#NUM!"):
     if isinstance(value, (np.ndarray, list, tuple)):
         arr = np.asarray(value, dtype=object)  # a table's rows are tuples of equal length
         if arr.ndim == 0:
-            return to_cell(arr.item(), missing)
+            return _to_cell(arr.item(), missing)
         if arr.ndim > 2:
             arr = arr.reshape(arr.shape[0], -1)
         if arr.ndim == 2:
-            return [[to_cell(x, missing) for x in row] for row in arr]
-        return [to_cell(x, missing) for x in arr]
-    return to_cell(value, missing)
+            return [[_to_cell(x, missing) for x in row] for row in arr]
+        return [_to_cell(x, missing) for x in arr]
+    return _to_cell(value, missing)
 
 
-def message(name: str, error: Exception) -> str:
+def _message(name: str, error: Exception) -> str:
     text = f"{name}: {error}"
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
@@ -89,14 +91,14 @@ def call(name: str, core, *args, elementwise: bool = True, missing: str = "#NUM!
             return to_excel(core(*inputs), missing)
         except XlcreditsError as error:
             if not elementwise or not any(np.ndim(a) for a in inputs):
-                return message(name, error)
-            return to_excel(each(name, core, inputs), missing)
+                return _message(name, error)
+            return to_excel(_each(name, core, inputs), missing)
     except Exception as error:  # never a traceback in a cell
         log.exception("%s failed", name)
-        return message(name, f"unexpected {type(error).__name__}: {error}; please report it")
+        return _message(name, f"unexpected {type(error).__name__}: {error}; please report it")
 
 
-def each(name: str, core, inputs: list) -> np.ndarray:
+def _each(name: str, core, inputs: list) -> np.ndarray:
     """``core`` element by element over broadcast inputs, a message where one fails."""
     try:
         arrays = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in inputs])
@@ -109,5 +111,5 @@ def each(name: str, core, inputs: list) -> np.ndarray:
         try:
             out[i] = core(*[a[i] for a in arrays])
         except XlcreditsError as error:
-            out[i] = message(name, error)
+            out[i] = _message(name, error)
     return out

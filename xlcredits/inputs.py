@@ -15,6 +15,9 @@ import numpy as np
 
 from .errors import InputError
 
+__all__ = ["REQUIRED", "EXCEL_ERRORS", "numbers", "texts", "nonnegative", "positive", "fraction",
+           "whole", "require", "broadcast", "single", "result", "refuse_element", "blank"]
+
 REQUIRED = object()
 """Marker default: the argument must be given (a blank is refused)."""
 

@@ -10,6 +10,18 @@ from .errors import UnknownKeyError
 from .inputs import broadcast, nonnegative, numbers, positive, result, single, texts
 from .rates import rate
 
+__all__ = [
+    "COMMUNITY",
+    "community_prices",
+    "is_member",
+    "login_breakeven",
+    "login_cost",
+    "login_mix_cost",
+    "login_mix_members",
+    "login_mix_pool",
+    "member_cost",
+]
+
 
 def login_breakeven(login_price, member_price):
     """Login-days per user per month at which a member licence costs the same as logins.
@@ -106,7 +118,18 @@ def member_cost(users, member_price):
     return result(n * price)
 
 
-def mix_inputs(login_days, login_price, member_price):
+def is_member(login_days, login_price: float, member_price: float) -> np.ndarray:
+    """The member rule, the one home of it: True where a user's login-days a month cost
+    more than a member licence. A user whose login-days cost exactly the member price
+    stays in the login pool (the same cost, and the pool is more flexible).
+
+    >>> is_member([20, 1, 2.5], 10, 25).tolist()
+    [True, False, False]
+    """
+    return np.asarray(login_days, dtype=float) * login_price > member_price
+
+
+def _mix_inputs(login_days, login_price, member_price):
     """Checked inputs of the licence mix: the login-days of each user (blanks are not
     users and are left out) and the two prices."""
     days = np.asarray(login_days, dtype=object).ravel()
@@ -117,35 +140,35 @@ def mix_inputs(login_days, login_price, member_price):
     return days, single("login_price", login), single("member_price", member)
 
 
-def mix_members(login_days, login_price, member_price):
+def login_mix_members(login_days, login_price, member_price):
     """Users who are cheaper as members: those whose login-days cost more than a member.
 
     A user whose login-days cost exactly the member price stays in the login pool.
 
-    >>> mix_members([20, 1, 3, 2], 10, 25)
+    >>> login_mix_members([20, 1, 3, 2], 10, 25)
     2
     """
-    days, login, member = mix_inputs(login_days, login_price, member_price)
-    return int(np.count_nonzero(days * login > member))
+    days, login, member = _mix_inputs(login_days, login_price, member_price)
+    return int(np.count_nonzero(is_member(days, login, member)))
 
 
-def mix_pool(login_days, login_price, member_price):
+def login_mix_pool(login_days, login_price, member_price):
     """Login-days a month the login pool must cover: those of the users left in it.
 
-    >>> mix_pool([20, 1, 3, 2], 10, 25)
+    >>> login_mix_pool([20, 1, 3, 2], 10, 25)
     3.0
     """
-    days, login, member = mix_inputs(login_days, login_price, member_price)
-    return float(days[days * login <= member].sum())
+    days, login, member = _mix_inputs(login_days, login_price, member_price)
+    return float(days[~is_member(days, login, member)].sum())
 
 
-def mix_cost(login_days, login_price, member_price):
+def login_mix_cost(login_days, login_price, member_price):
     """Monthly cost of the cheapest mix: members for frequent users, a login pool for the rest.
 
     DOMAIN.md section 2 at list prices: 20, 1, 3 and 2 login-days cost 2 x $25 + 3 x $10.
 
-    >>> mix_cost([20, 1, 3, 2], 10, 25)
+    >>> login_mix_cost([20, 1, 3, 2], 10, 25)
     80.0
     """
-    days, login, member = mix_inputs(login_days, login_price, member_price)
+    days, login, member = _mix_inputs(login_days, login_price, member_price)
     return float(np.minimum(days * login, member).sum())

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import numpy as np
+
 from .errors import UnknownKeyError
+from .inputs import result, texts
+
+__all__ = ["Rate", "card", "default", "entry", "rate", "sf_price", "sf_rates", "TABLE_HEADER"]
 
 
 @dataclass(frozen=True)
@@ -60,16 +65,12 @@ def default(value, key: str):
     return rate(key) if value is None else value
 
 
-def price(key):
-    """Rate card values for one key or an array of keys.
+def sf_price(key):
+    """SFPRICE: rate card values for one key or an array of keys.
 
-    >>> price("edition.enterprise")
+    >>> sf_price("edition.enterprise")
     175.0
     """
-    import numpy as np
-
-    from .inputs import result, texts
-
     keys = texts("key", key)
     return result(np.vectorize(rate, otypes=[float])(keys) if keys.size else keys)
 
@@ -77,10 +78,10 @@ def price(key):
 TABLE_HEADER = ("Key", "Value", "Unit", "Basis", "Source", "Description")
 
 
-def table() -> list[tuple]:
-    """The whole rate card as rows, a header first.
+def sf_rates() -> list[tuple]:
+    """SFRATES: the whole rate card as rows, a header first.
 
-    >>> table()[1][:5]
+    >>> sf_rates()[1][:5]
     ('agentforce.conversation_price', 2.0, 'USD/conversation', 'list', '002')
     """
     return [TABLE_HEADER] + [(r.key, r.value, r.unit, r.basis, r.source, r.description)

@@ -12,6 +12,8 @@ import pandas as pd
 
 from . import credits
 
+__all__ = ["evaluate", "position"]
+
 
 def evaluate(entries: list[dict], as_of: date | None = None) -> pd.DataFrame:
     """Register entries (column key -> value) with remaining, lapse, value at risk and alert.

@@ -9,8 +9,7 @@ mistaken for blanks). A range in gives an array of the same shape out.
 
 import xlwings as xw
 
-from . import agentforce, credits, editions, logins, rates, tco
-from . import usage as statements
+from . import agentforce, costs, credits, editions, logins, rates, statements, terms
 from .excel import call
 
 RANGE = {"ndim": 2, "err_to_str": True}
@@ -131,7 +130,7 @@ def CONVERSATIONCOST(interactions, price=None):
 @xw.arg("price", doc=AGENT_USER_PRICE, **RANGE)
 def AGENTUSERCOST(users, price=None):
     """Monthly cost of per-user Agentforce licences: users x price."""
-    return call("AGENTUSERCOST", agentforce.user_cost, users, price)
+    return call("AGENTUSERCOST", agentforce.agent_user_cost, users, price)
 
 
 @xw.func(category=CATEGORY)
@@ -141,7 +140,7 @@ def AGENTUSERCOST(users, price=None):
 @xw.arg("pack_size", doc=PACK_SIZE, **RANGE)
 def FLEXACTIONPRICE(discount=None, credits_per_action=None, pack_price=None, pack_size=None):
     """Dollar price of one Agentforce action bought as Flex Credits."""
-    return call("FLEXACTIONPRICE", agentforce.action_price, discount, credits_per_action,
+    return call("FLEXACTIONPRICE", agentforce.flex_action_price, discount, credits_per_action,
                 pack_price, pack_size)
 
 
@@ -150,7 +149,7 @@ def FLEXACTIONPRICE(discount=None, credits_per_action=None, pack_price=None, pac
 @xw.arg("price_per_action", doc=PRICE_PER_ACTION, **RANGE)
 def FLEXCROSSOVER(conversation_price=None, price_per_action=None):
     """Actions per interaction above which per-conversation beats Flex Credits."""
-    return call("FLEXCROSSOVER", agentforce.crossover, conversation_price, price_per_action)
+    return call("FLEXCROSSOVER", agentforce.flex_crossover, conversation_price, price_per_action)
 
 
 @xw.func(category=CATEGORY)
@@ -158,7 +157,7 @@ def FLEXCROSSOVER(conversation_price=None, price_per_action=None):
 @xw.arg("price_per_action", doc=PRICE_PER_ACTION, **RANGE)
 def FLEXUSERBREAKEVEN(user_price=None, price_per_action=None):
     """Actions per user per month above which a per-user licence beats Flex."""
-    return call("FLEXUSERBREAKEVEN", agentforce.user_breakeven, user_price, price_per_action)
+    return call("FLEXUSERBREAKEVEN", agentforce.flex_user_breakeven, user_price, price_per_action)
 
 
 @xw.func(category=CATEGORY)
@@ -176,7 +175,7 @@ def MIXACTIONS(interactions, shares, actions_per_interaction):
 def AGENTFORCECOMPARE(interactions, shares, actions_per_interaction, users, discount=None,
                       conversation_price=None, user_price=None):
     """Spills the three Agentforce pricing models: monthly, annual, saving, cheapest."""
-    return call("AGENTFORCECOMPARE", agentforce.compare_models, interactions, shares,
+    return call("AGENTFORCECOMPARE", agentforce.agentforce_compare, interactions, shares,
                 actions_per_interaction, users, discount, conversation_price, user_price,
                 elementwise=False)
 
@@ -186,7 +185,7 @@ def AGENTFORCECOMPARE(interactions, shares, actions_per_interaction, users, disc
 def AGENTFORCECHEAPEST(interactions, shares, actions_per_interaction, users, discount=None,
                        conversation_price=None, user_price=None):
     """Name of the cheapest Agentforce pricing model for a monthly profile."""
-    return call("AGENTFORCECHEAPEST", agentforce.cheapest_model, interactions, shares,
+    return call("AGENTFORCECHEAPEST", agentforce.agentforce_cheapest, interactions, shares,
                 actions_per_interaction, users, discount, conversation_price, user_price,
                 elementwise=False)
 
@@ -246,7 +245,7 @@ def FOUNDATIONSVALUE(credits=None, pack_price=None, pack_size=None):
 @xw.arg("discount", doc=DISCOUNT, **RANGE)
 def FLEXSANDBOXCOST(actions, sandbox_rate=None, discount=None):
     """Cost of Agentforce actions run in a sandbox, at the sandbox share of credits."""
-    return call("FLEXSANDBOXCOST", agentforce.sandbox_cost, actions, sandbox_rate, discount)
+    return call("FLEXSANDBOXCOST", agentforce.flex_sandbox_cost, actions, sandbox_rate, discount)
 
 
 @xw.func(category=CATEGORY)
@@ -255,7 +254,7 @@ def FLEXSANDBOXCOST(actions, sandbox_rate=None, discount=None):
         + omitted("datacloud.share_of_flex"), **RANGE)
 def DATACLOUDEST(flex_spend, share=None):
     """Data Cloud budget estimate for data-heavy agents: a share of Flex spend."""
-    return call("DATACLOUDEST", agentforce.datacloud_estimate, flex_spend, share)
+    return call("DATACLOUDEST", agentforce.datacloud_est, flex_spend, share)
 
 
 @xw.func(category=CATEGORY)
@@ -320,7 +319,7 @@ MIX = (("login_days", MIX_DAYS), ("login_price", MIX_LOGIN), ("member_price", MI
 @arguments(*MIX)
 def LOGINMIXMEMBERS(login_days, login_price, member_price):
     """Users to put on member licences: those whose login-days cost more than a member."""
-    return call("LOGINMIXMEMBERS", logins.mix_members, login_days, login_price, member_price,
+    return call("LOGINMIXMEMBERS", logins.login_mix_members, login_days, login_price, member_price,
                 elementwise=False)
 
 
@@ -328,7 +327,7 @@ def LOGINMIXMEMBERS(login_days, login_price, member_price):
 @arguments(*MIX)
 def LOGINMIXPOOL(login_days, login_price, member_price):
     """Login-days a month the login pool must cover: those of the users not made members."""
-    return call("LOGINMIXPOOL", logins.mix_pool, login_days, login_price, member_price,
+    return call("LOGINMIXPOOL", logins.login_mix_pool, login_days, login_price, member_price,
                 elementwise=False)
 
 
@@ -336,7 +335,7 @@ def LOGINMIXPOOL(login_days, login_price, member_price):
 @arguments(*MIX)
 def LOGINMIXCOST(login_days, login_price, member_price):
     """Monthly cost of the cheapest mix of members and a login pool for a group of users."""
-    return call("LOGINMIXCOST", logins.mix_cost, login_days, login_price, member_price,
+    return call("LOGINMIXCOST", logins.login_mix_cost, login_days, login_price, member_price,
                 elementwise=False)
 
 
@@ -349,7 +348,7 @@ def LOGINMIXCOST(login_days, login_price, member_price):
         **RANGE)
 def SUPPORTCOST(net_licence, plan=None, share=None):
     """Support plan cost as a share of net licence fees."""
-    return call("SUPPORTCOST", tco.support_cost, net_licence, plan, share)
+    return call("SUPPORTCOST", costs.support_cost, net_licence, plan, share)
 
 
 @xw.func(category=CATEGORY)
@@ -360,7 +359,7 @@ def SUPPORTCOST(net_licence, plan=None, share=None):
         **RANGE)
 def STORAGECOST(used_gb, allocation_gb=None, price_per_gb=None):
     """Monthly cost of data storage above the org's allocation."""
-    return call("STORAGECOST", tco.storage_cost, used_gb, allocation_gb, price_per_gb)
+    return call("STORAGECOST", costs.storage_cost, used_gb, allocation_gb, price_per_gb)
 
 
 @xw.func(category=CATEGORY)
@@ -369,7 +368,7 @@ def STORAGECOST(used_gb, allocation_gb=None, price_per_gb=None):
         + omitted("sandbox.full_copy"), **RANGE)
 def SANDBOXCOST(sandboxes, monthly_price=None):
     """Monthly cost of Full Copy sandboxes."""
-    return call("SANDBOXCOST", tco.sandbox_cost, sandboxes, monthly_price)
+    return call("SANDBOXCOST", costs.sandbox_cost, sandboxes, monthly_price)
 
 
 @xw.func(category=CATEGORY)
@@ -379,7 +378,7 @@ def SANDBOXCOST(sandboxes, monthly_price=None):
 @xw.arg("uplift_cap", doc=UPLIFT_CAP, **RANGE)
 def TERMCOST(annual_cost, years, annual_uplift=None, uplift_cap=None):
     """Total cost over a multi-year term with a compounding annual uplift (capped)."""
-    return call("TERMCOST", tco.term_cost, annual_cost, years, annual_uplift, uplift_cap)
+    return call("TERMCOST", terms.term_cost, annual_cost, years, annual_uplift, uplift_cap)
 
 
 @xw.func(category=CATEGORY)
@@ -389,7 +388,7 @@ def TERMCOST(annual_cost, years, annual_uplift=None, uplift_cap=None):
 @xw.arg("uplift_cap", doc=UPLIFT_CAP, **RANGE)
 def TERMSCHEDULE(annual_cost, years, annual_uplift=None, uplift_cap=None):
     """Spills the cost of each year of a term, year 1 first, with the uplift applied."""
-    return call("TERMSCHEDULE", tco.term_schedule, annual_cost, years, annual_uplift,
+    return call("TERMSCHEDULE", terms.term_schedule, annual_cost, years, annual_uplift,
                 uplift_cap, elementwise=False)
 
 
@@ -398,13 +397,13 @@ def TERMSCHEDULE(annual_cost, years, annual_uplift=None, uplift_cap=None):
         **RANGE)
 def SFPRICE(key):
     """The rate card's value for a key: a list price or default rate."""
-    return call("SFPRICE", rates.price, key)
+    return call("SFPRICE", rates.sf_price, key)
 
 
 @xw.func(category=CATEGORY)
 def SFRATES():
     """Spills the whole rate card: key, value, unit, basis, source, description."""
-    return call("SFRATES", rates.table, elementwise=False)
+    return call("SFRATES", rates.sf_rates, elementwise=False)
 
 
 # --- The credits register (DOMAIN.md section 6) --------------------------------------
@@ -445,7 +444,7 @@ def CREDITALERT(balance, consumed, start_date, expiry_date, as_of=None, monthly_
 def CREDITDEPLETION(balance, consumed, start_date, expiry_date, as_of=None,
                     monthly_rate=None):
     """Day the balance runs out at the run rate, or "not before expiry"."""
-    return call("CREDITDEPLETION", credits.depletion_date, balance, consumed, start_date,
+    return call("CREDITDEPLETION", credits.credit_depletion, balance, consumed, start_date,
                 expiry_date, as_of, monthly_rate, missing="not before expiry")
 
 
@@ -464,7 +463,7 @@ def VALUEATRISK(lapse, unit_value):
 def CREDITCATCHUP(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
                   target_share=None):
     """Extra monthly consumption needed to bring the projected lapse down to the target."""
-    return call("CREDITCATCHUP", credits.catch_up, balance, consumed, start_date,
+    return call("CREDITCATCHUP", credits.credit_catchup, balance, consumed, start_date,
                 expiry_date, as_of, monthly_rate, target_share, missing="too late: expired")
 
 
@@ -496,5 +495,5 @@ def USAGEUNITS(quantity, usage_type, subtype, environment, usage_date, multiplie
 @xw.arg("multipliers", doc=MULTIPLIERS + " If omitted, every multiplier is 1.", **RANGE)
 def USAGEDRAWDOWN(entitlements, usage, multipliers=None):
     """Spills the monthly drawdown of pooled entitlements: drawn, lapsed, closing, overage."""
-    return call("USAGEDRAWDOWN", statements.drawdown_table, entitlements, usage, multipliers,
+    return call("USAGEDRAWDOWN", statements.usage_drawdown, entitlements, usage, multipliers,
                 elementwise=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl import Workbook
@@ -15,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import __version__, rates
 from . import schema as s
+from .entries import Entries, Formula, Value
 from .xstring import encode
 
 INPUT_FILL = PatternFill("solid", start_color="DDEBF7")
@@ -29,17 +29,6 @@ FIRST_ROW = 2  # the register's first entry; row 1 is the header
 SERIAL_2000, SERIAL_2100 = 36526, 73415  # date validation bounds: 2000-01-01 .. 2100-12-31
 
 
-class Formula(str):
-    """A user's own formula in an input cell: written back as a formula, not as text."""
-
-
-@dataclass(frozen=True)
-class Value:
-    """An entry whose number format differs from the template's (a user's date format)."""
-    value: object
-    number_format: str
-
-
 def put(cell, value) -> None:
     """Write one entry exactly: text stays text (even "=1+1" or "#N/A"), formulas stay
     formulas, and a user's own number format is kept."""
@@ -51,19 +40,6 @@ def put(cell, value) -> None:
         cell.data_type = "s"
     else:
         cell.value = value
-
-
-@dataclass
-class Entries:
-    """What users type into a workbook: everything the template carries from file to file."""
-    register: list[dict] = field(default_factory=list)  # column key -> value, per entry
-    tco: dict = field(default_factory=dict)  # TCO input key -> value
-    rates: dict = field(default_factory=dict)  # rate key -> value (overrides)
-    as_of: date | None = None
-
-
-def template_entries() -> Entries:
-    return Entries(tco={c.key: c.default for c in s.TCO_INPUTS})
 
 
 def define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
@@ -346,7 +322,13 @@ def summary(ws, top: int, title: str, rows, number_format: str) -> tuple[int, in
     return top + 1, top + len(rows)
 
 
-def bar_chart(ws, title: str, first: int, last: int, anchor: str, y_title: str) -> None:
+CHART_COLUMN = 4  # the dashboard's charts stand in a column to the right of its tables
+CHART_ROWS = 16  # rows each chart takes (7.5 cm at the default row height, and a gap)
+
+
+def bar_chart(ws, title: str, first: int, last: int, y_title: str) -> None:
+    """A bar chart of a dashboard table (labels in A, values in B), below the last chart."""
+    anchor = ws.cell(3 + CHART_ROWS * len(ws._charts), CHART_COLUMN).coordinate
     chart = BarChart()
     chart.type = "bar"
     chart.title, chart.y_axis.title = title, y_title
@@ -366,21 +348,21 @@ def build_dashboard(wb: Workbook) -> None:
     first, last = summary(ws, 3, "Value at risk by credit type ($)", [
         (t, f'=SUMIF(Reg_credit_type,A{i},Reg_value_at_risk)')
         for i, t in enumerate(types, 4)], s.MONEY0)
-    bar_chart(ws, "Value at risk by credit type", first, last, "D3", "$")
+    bar_chart(ws, "Value at risk by credit type", first, last, "$")
     top = last + 2
     states = [state for state, *_ in s.ALERT_STYLES]
     rows = [(st, f'=COUNTIF(Reg_alert,"{st}")') for st in states]
     rows.append(("OK", f"=COUNT(Reg_balance)-SUM(B{top + 1}:B{top + len(states)})"))
     first, last = summary(ws, top, "Register entries by alert state", rows, "0")
-    bar_chart(ws, "Register by alert state", first, last, "D19", "entries")
+    bar_chart(ws, "Register by alert state", first, last, "entries")
     top = last + 2
     first, last = summary(ws, top, "TCO by component, annual ($)",
                           [(label, f"={name}") for label, name in s.TCO_COMPONENTS], s.MONEY0)
-    bar_chart(ws, "TCO by component (annual)", first, last, "D35", "$")
+    bar_chart(ws, "TCO by component (annual)", first, last, "$")
     top = last + 2
     first, last = summary(ws, top, "Agentforce pricing models, annual ($)",
                           [(label, f"=TCO_{key}Annual") for key, label in s.MODELS], s.MONEY0)
-    bar_chart(ws, "Agentforce: cost of each model (annual)", first, last, "D51", "$")
+    bar_chart(ws, "Agentforce: cost of each model (annual)", first, last, "$")
     protect(ws)
 
 

@@ -1,7 +1,9 @@
-"""Writing workbooks safely: a temporary file in the same folder, then an atomic replace.
+"""Files: the one place that writes a workbook, names a backup or finds workbooks.
 
-An existing file whose content differs from what is about to be written (a
-user typed into it) is first copied to a timestamped backup beside it.
+Every write goes to a temporary file in the same folder, which may be checked, and then
+replaces the target atomically (:func:`write_atomically`). An existing file whose content
+differs from what is about to be written (a user typed into it) is first copied to a
+timestamped backup (:func:`backup_path`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -16,6 +19,25 @@ from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+
+from ..errors import XlcreditsError
+
+__all__ = [
+    "TEMP_SUFFIX",
+    "NotReplaced",
+    "backup_path",
+    "content_digest",
+    "find_workbooks",
+    "safe_filename",
+    "save_workbook",
+    "write_atomically",
+    "write_workbook",
+]
+
+TEMP_SUFFIX = ".tmp.xlsx"
+BACKUP = re.compile(r".+\.\d{8}-\d{6}(-\d+)?\.bak\.xlsx$")
+RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+            *(f"LPT{i}" for i in range(1, 10))}
 
 
 @contextmanager
@@ -88,32 +110,86 @@ def backup_path(path: Path, folder: Path | None = None) -> Path:
     return target
 
 
-def save_workbook(wb: Workbook, path: Path) -> str:
-    """Save atomically; back up an existing file whose content differs.
+def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if changed",
+                     backup_dir: Path | None = None) -> str:
+    """Write ``wb`` to ``path`` through a temporary file in the same folder.
 
-    Returns what happened: "written" (a new file), "unchanged" (the file already
-    says the same: it is left as it is), or the path of the backup made of the old file.
+    ``check(tmp)``, if given, inspects the written temporary file and returns None or the
+    reason it must not replace ``path`` (raised as :class:`XlcreditsError`).
+    ``backup``: "if changed" backs an existing file up only when its content differs (and
+    leaves an identical one alone: "unchanged"); "always" backs it up in any case.
+    Returns "written" (a new file), "unchanged", or the path of the backup made. The
+    temporary file never outlives the call; the original is untouched unless replaced.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX, dir=path.parent)
     os.close(fd)
     outcome = "written"
     try:
         write_workbook(wb, tmp)
+        problem = check(Path(tmp)) if check else None
+        if problem:
+            raise XlcreditsError(problem)
         if path.exists():
-            if content_digest(path) == content_digest(tmp):
+            if backup == "if changed" and content_digest(path) == content_digest(tmp):
                 return "unchanged"
-            outcome = str(backup_path(path))
+            outcome = str(backup_path(path, backup_dir))
             shutil.copy2(path, outcome)
-        if path.exists():
             shutil.copymode(path, tmp)
         else:  # mkstemp makes the file private; a new workbook gets the usual mode
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as e:
+            kept = path.with_name(f"{path.stem}.regenerated{path.suffix}")
+            os.replace(tmp, kept)
+            raise NotReplaced(path, kept, e) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return outcome
+
+
+class NotReplaced(XlcreditsError):
+    """The new file was written and checked but could not take the old one's place."""
+
+    def __init__(self, path: Path, kept: Path, error: OSError):
+        self.path, self.kept = path, kept
+        super().__init__(f"could not replace it ({error.strerror}); the original is "
+                         f"untouched and the new workbook is {kept}")
+
+
+def save_workbook(wb: Workbook, path: Path) -> str:
+    """Save atomically, creating the folder; back up an existing file whose content differs.
+
+    Returns "written", "unchanged" (the file already says the same: left as it is), or
+    the path of the backup made of the old file.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return write_atomically(wb, path)
+
+
+def find_workbooks(paths) -> list[Path]:
+    """The .xlsx files among ``paths``, folders searched recursively; temporary files,
+    Excel lock files and backups are left out."""
+    found = []
+    for p in map(Path, paths):
+        candidates = sorted(p.rglob("*.xlsx")) if p.is_dir() else [p]
+        for c in candidates:
+            if c.name.startswith((".", "~$")) or BACKUP.fullmatch(c.name):
+                continue
+            found.append(c)
+    return found
+
+
+def safe_filename(name: str) -> str:
+    """A file name from any text: no path separators or traversal, no reserved device names.
+
+    >>> safe_filename("../../etc/passwd"), safe_filename("CON"), safe_filename("EMEA / Sales")
+    ('etc_passwd', '_CON', 'EMEA _ Sales')
+    """
+    clean = re.sub(r"[^\w .-]", "_", str(name), flags=re.ASCII)
+    clean = re.sub(r"_+", "_", clean).strip(" ._")[:100] or "_"
+    return f"_{clean}" if clean.split(".")[0].upper() in RESERVED else clean

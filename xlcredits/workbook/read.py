@@ -1,9 +1,7 @@
-"""Reading workbooks safely, and reading back what users entered into an xlcredits workbook.
+"""Reading back what users entered into an xlcredits workbook.
 
-Safety checks run before any XML is parsed: the file must be a zip (an encrypted
-workbook is an OLE container and is refused as such), its declared uncompressed size
-and compression ratios must be sane, and every sheet's declared dimensions must be
-reasonable. openpyxl parses with defusedxml (a dependency), so XML entities are refused.
+The file is opened by :func:`xlcredits.tables.open_xlsx`, whose safety checks run before
+any XML is parsed.
 
 Entries are read by the schema version stored in the workbook and by header text and
 defined names, never by fixed positions.
@@ -11,108 +9,22 @@ defined names, never by fixed positions.
 
 from __future__ import annotations
 
-import re
-import zipfile
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from defusedxml import DefusedXmlException
-from openpyxl import load_workbook
-from openpyxl.utils import range_boundaries
-
 from .. import rates as rate_card
-from ..errors import XlcreditsError
+from ..errors import ReadError
+from ..tables import open_xlsx
 from . import schema as s
-from .build import Entries, Formula, Value, build, template_entries
+from .build import build
+from .entries import Entries, Formula, Value, template_entries
 from .xstring import decode
 
-MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all members together
-MAX_RATIO = 200  # uncompressed / compressed, per member larger than 1 MB
-MAX_MEMBERS = 5000
-MAX_CELLS = 5_000_000  # rows x columns a sheet may declare
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+__all__ = ["ReadError", "open_workbook", "read", "read_entries", "schema_version"]
 
+open_workbook = open_xlsx  # the one safe way to open a workbook
 
-class ReadError(XlcreditsError):
-    """A workbook that cannot be read, or must not be regenerated; the message says why."""
-
-    def __init__(self, path: Path, reason: str):
-        self.path, self.reason = Path(path), reason
-        super().__init__(f"{Path(path).name}: {reason}")
-
-
-def check_archive(path: Path) -> None:
-    """Refuse, without parsing XML, what is not a sane xlsx package."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError as e:
-        raise ReadError(path, f"cannot be opened ({e.strerror})") from None
-    if head == OLE_MAGIC:
-        raise ReadError(path, "is encrypted (password-protected) or a legacy .xls file; "
-                              "save it unprotected as .xlsx")
-    if not zipfile.is_zipfile(path):
-        if head.startswith(b"PK\x03\x04"):
-            raise ReadError(path, "is damaged or truncated (its zip directory is missing)")
-        raise ReadError(path, "is not an xlsx workbook (not a zip package)")
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            if len(infos) > MAX_MEMBERS:
-                raise ReadError(path, f"has {len(infos)} parts (limit {MAX_MEMBERS})")
-            total = sum(i.file_size for i in infos)
-            if total > MAX_UNCOMPRESSED:
-                raise ReadError(path, f"declares {total / 2**20:,.0f} MB uncompressed "
-                                      f"(limit {MAX_UNCOMPRESSED / 2**20:,.0f} MB): a zip bomb?")
-            for i in infos:
-                if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-                    raise ReadError(path, f"part {i.filename} expands {i.file_size // max(i.compress_size, 1)}"
-                                          f"-fold (limit {MAX_RATIO}): a zip bomb?")
-            for i in infos:
-                if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", i.filename):
-                    with z.open(i) as f:
-                        check_dimension(path, i.filename, f.read(4096))
-    except zipfile.BadZipFile as e:
-        raise ReadError(path, f"is a damaged zip package ({e})") from None
-
-
-def check_dimension(path: Path, part: str, head: bytes) -> None:
-    m = re.search(rb'<(?:\w+:)?dimension ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"', head)
-    if not m:
-        return
-    ref = m.group(1).decode()
-    c1, r1, c2, r2 = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
-    if (c2 - c1 + 1) * (r2 - r1 + 1) > MAX_CELLS:
-        raise ReadError(path, f"{part} declares {ref}, an absurd size (limit "
-                              f"{MAX_CELLS:,} cells)")
-
-
-def open_workbook(path: Path, read_only: bool = True):
-    """Load a workbook after the safety checks; every failure is a one-line ReadError.
-
-    Read-only mode (the default) streams the sheets: several times faster, and all that
-    reading entries needs. Close the workbook when done (``wb.close()``)."""
-    check_archive(path)
-    try:
-        return load_workbook(path, read_only=read_only)
-    except Exception as e:  # noqa: BLE001 -- openpyxl raises many kinds; each becomes one line
-        for cause in chain(e):
-            if isinstance(cause, DefusedXmlException):
-                raise ReadError(path, f"contains XML entity or DTD declarations, which are "
-                                      f"refused ({type(cause).__name__})") from None
-        reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
-        raise ReadError(path, f"cannot be read as a workbook: {reason}") from None
-
-
-def chain(error: BaseException):
-    """An exception and its causes and contexts, innermost last."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        error = error.__cause__ or error.__context__
 
 
 def schema_version(path: Path, wb) -> int:

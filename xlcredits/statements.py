@@ -18,7 +18,34 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
+from .dates import month_of_text, to_ordinal
 from .errors import InputError
+from .inputs import broadcast, result, texts
+
+__all__ = [
+    "DRAWDOWN_HEADER",
+    "ENTITLEMENT_FIELDS",
+    "MULTIPLIER_FIELDS",
+    "USAGE_FIELDS",
+    "Drawdown",
+    "Entitlement",
+    "Field",
+    "Multiplier",
+    "Usage",
+    "consumed_units",
+    "drawdown",
+    "drawdown_table",
+    "multiplier_for",
+    "range_records",
+    "to_entitlements",
+    "to_multipliers",
+    "to_usage",
+    "totals",
+    "usage_drawdown",
+    "usage_units",
+]
 
 
 @dataclass(frozen=True)
@@ -52,7 +79,7 @@ class Multiplier:
     environment: str = ""  # blank: any environment
 
 
-def key(text: str) -> str:
+def _key(text: str) -> str:
     return " ".join(str(text or "").split()).lower()
 
 
@@ -65,11 +92,11 @@ def multiplier_for(line: Usage, table: list[Multiplier]) -> float | None:
     """
     best = None
     for m in table:
-        if key(m.usage_type) != key(line.usage_type):
+        if _key(m.usage_type) != _key(line.usage_type):
             continue
-        if m.subtype and key(m.subtype) != key(line.subtype):
+        if m.subtype and _key(m.subtype) != _key(line.subtype):
             continue
-        if m.environment and key(m.environment) != key(line.environment):
+        if m.environment and _key(m.environment) != _key(line.environment):
             continue
         if m.effective > line.day:
             continue
@@ -92,15 +119,15 @@ def consumed_units(line: Usage, table: list[Multiplier]) -> float:
     return float(line.quantity) * (1.0 if m is None else float(m))
 
 
-def month_of(d: date) -> tuple[int, int]:
+def _month_of(d: date) -> tuple[int, int]:
     return (d.year, d.month)
 
 
-def month_end(month: tuple[int, int]) -> date:
+def _month_end(month: tuple[int, int]) -> date:
     return date(month[0], month[1], calendar.monthrange(*month)[1])
 
 
-def next_month(month: tuple[int, int]) -> tuple[int, int]:
+def _next_month(month: tuple[int, int]) -> tuple[int, int]:
     return (month[0] + month[1] // 12, month[1] % 12 + 1)
 
 
@@ -114,7 +141,7 @@ class Drawdown:
     no_entitlement: dict = field(default_factory=dict)  # product -> units (overage, no rate)
 
 
-def check(entitlements: list[Entitlement], usage: list[Usage]) -> None:
+def _check(entitlements: list[Entitlement], usage: list[Usage]) -> None:
     seen = {}
     for e in entitlements:
         if e.quantity < 0:
@@ -123,7 +150,7 @@ def check(entitlements: list[Entitlement], usage: list[Usage]) -> None:
         if e.expiry < e.start:
             raise InputError(f"entitlement {e.contract}", e.expiry, "expires before it starts",
                              "check the start and expiry dates")
-        k = (key(e.contract), key(e.product))
+        k = (_key(e.contract), _key(e.product))
         for other in seen.get(k, []):
             if e.start <= other.expiry and other.start <= e.expiry:
                 raise InputError(f"entitlement {e.contract}", e.product, "appears twice with "
@@ -139,7 +166,7 @@ def check(entitlements: list[Entitlement], usage: list[Usage]) -> None:
 def drawdown(entitlements: list[Entitlement], usage: list[Usage],
              multipliers: list[Multiplier] = ()) -> Drawdown:
     """The month-by-month drawdown of pooled entitlements (see the module docstring)."""
-    check(entitlements, usage)
+    _check(entitlements, usage)
     out = Drawdown()
     lines = []
     for u in usage:
@@ -147,8 +174,8 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
             k = (u.usage_type, u.subtype, u.environment)
             out.no_multiplier[k] = out.no_multiplier.get(k, 0) + 1
         lo = date(u.day.year, u.day.month, 1) if u.monthly else u.day
-        hi = month_end(month_of(u.day)) if u.monthly else u.day
-        lines.append((u.day, key(u.product), u.product, consumed_units(u, list(multipliers)),
+        hi = _month_end(_month_of(u.day)) if u.monthly else u.day
+        lines.append((u.day, _key(u.product), u.product, consumed_units(u, list(multipliers)),
                       lo, hi))
     dates = [e.start for e in entitlements] + [e.expiry for e in entitlements] + \
             [line[0] for line in lines]
@@ -156,24 +183,24 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
         return out
     by_product = defaultdict(list)
     for e in entitlements:
-        by_product[key(e.product)].append(e)
+        by_product[_key(e.product)].append(e)
     rates = {p: min((e.usage_rate for e in es if e.usage_rate is not None), default=None)
              for p, es in by_product.items()}
-    order = {p: sorted(es, key=lambda e: (e.expiry, e.start, key(e.contract)))
+    order = {p: sorted(es, key=lambda e: (e.expiry, e.start, _key(e.contract)))
              for p, es in by_product.items()}
     balance = {id(e): 0.0 for e in entitlements}
     usage_by_month = defaultdict(list)
     for line in sorted(lines, key=lambda x: x[0]):
-        usage_by_month[month_of(line[0])].append(line)
-    month, last = month_of(min(dates)), month_of(max(dates))
+        usage_by_month[_month_of(line[0])].append(line)
+    month, last = _month_of(min(dates)), _month_of(max(dates))
     while month <= last:
-        end = month_end(month)
+        end = _month_end(month)
         moves = {}
         for es in order.values():
             for e in es:
-                if e.start > end or month_of(e.expiry) < month:
+                if e.start > end or _month_of(e.expiry) < month:
                     continue  # not yet started, or gone
-                new = e.quantity if month_of(e.start) == month else 0.0
+                new = e.quantity if _month_of(e.start) == month else 0.0
                 moves[id(e)] = {"opening": balance[id(e)], "new": new, "drawn": 0.0}
                 balance[id(e)] += new
         overage = defaultdict(float)
@@ -196,7 +223,7 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
                 if id(e) not in moves:
                     continue
                 m = moves[id(e)]
-                lapsed = balance[id(e)] if month_of(e.expiry) == month else 0.0
+                lapsed = balance[id(e)] if _month_of(e.expiry) == month else 0.0
                 balance[id(e)] -= lapsed
                 out.rows.append({"month": f"{month[0]:04d}-{month[1]:02d}", "product": e.product,
                                  "contract": e.contract, "opening": m["opening"],
@@ -210,26 +237,52 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
             out.overage.append({"month": f"{month[0]:04d}-{month[1]:02d}",
                                 "product": names[product], "units": units, "rate": rate,
                                 "cost": None if rate is None else units * rate})
-        month = next_month(month)
+        month = _next_month(month)
     return out
 
 
-# --- tables: Excel ranges (columns by position) and files (columns by header text) -----
+# --- records: one dict per row, field key -> value as the cell or file holds it -----------
 
-ENTITLEMENT_COLUMNS = ("Contract", "Product", "Quantity", "Start", "Expiry", "Usage rate")
-USAGE_COLUMNS = ("Date", "Product", "Usage type", "Subtype", "Environment", "Quantity")
-MULTIPLIER_COLUMNS = ("Usage type", "Subtype", "Environment", "Multiplier", "Effective date")
-ALIASES = {"contract": ("contract reference", "contract ref"), "date": ("month", "usage date"),
-           "usage rate": ("overage rate", "rate"), "quantity": ("raw quantity", "units"),
-           "effective date": ("effective",), "environment": ("env",)}
-OPTIONAL = {"Subtype", "Environment", "Usage rate", "Effective date"}
+@dataclass(frozen=True)
+class Field:
+    """A column of an input table: its key, header text, other header spellings, and
+    whether it may be missing."""
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    optional: bool = False
 
 
-def cell_text(value) -> str:
+ENTITLEMENT_FIELDS = (
+    Field("contract", "Contract", ("contract reference", "contract ref")),
+    Field("product", "Product"),
+    Field("quantity", "Quantity"),
+    Field("start", "Start"),
+    Field("expiry", "Expiry"),
+    Field("usage_rate", "Usage rate", ("overage rate", "rate"), optional=True),
+)
+USAGE_FIELDS = (
+    Field("date", "Date", ("month", "usage date")),
+    Field("product", "Product"),
+    Field("usage_type", "Usage type"),
+    Field("subtype", "Subtype", optional=True),
+    Field("environment", "Environment", ("env",), optional=True),
+    Field("quantity", "Quantity", ("raw quantity", "units")),
+)
+MULTIPLIER_FIELDS = (
+    Field("usage_type", "Usage type"),
+    Field("subtype", "Subtype", optional=True),
+    Field("environment", "Environment", ("env",), optional=True),
+    Field("multiplier", "Multiplier"),
+    Field("effective", "Effective date", ("effective",), optional=True),
+)
+
+
+def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def cell_number(where: str, value, default=None) -> float:
+def _number(where: str, value, default=None) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
         if default is None:
             raise InputError(where, None, "is blank", "enter a number")
@@ -244,102 +297,84 @@ def cell_number(where: str, value, default=None) -> float:
     return number
 
 
-def cell_date(where: str, value, month_ok: bool = False) -> tuple[date, bool]:
-    """A date (and whether it names a whole month: "2026-03" or "Mar 2026")."""
-    from .dates import ordinals
-
-    if isinstance(value, str) and month_ok:
-        text = value.strip()
-        for fmt in ("%Y-%m", "%b %Y", "%B %Y", "%m/%Y"):
-            try:
-                from datetime import datetime
-                d = datetime.strptime(text, fmt).date()
-                return d.replace(day=1), True
-            except ValueError:
-                pass
-    if isinstance(value, str) and "/" in value:  # the Setup style 3/15/2026
-        try:
-            from datetime import datetime
-            return datetime.strptime(value.strip(), "%m/%d/%Y").date(), False
-        except ValueError:
-            pass
-    return date.fromordinal(int(ordinals(where, value))), False
+def _date(where: str, value, order: str | None = None, month_ok: bool = False
+          ) -> tuple[date, bool]:
+    """A date by the one date policy (:mod:`xlcredits.dates`), and whether it names a
+    whole month ("2026-03", "Mar 2026"), which usage lines may."""
+    if month_ok and isinstance(value, str):
+        month = month_of_text(value)
+        if month:
+            return date(month[0], month[1], 1), True
+    if hasattr(value, "date") and callable(value.date):
+        value = value.date()
+    return date.fromordinal(to_ordinal(where, value, order)), False
 
 
-def records(rows: list, columns: tuple, source: str, first_line: int = 1) -> list[dict]:
-    """Rows as {column: value}. ``rows`` are dicts keyed by header text (a file) or lists in
-    ``columns`` order (an Excel range, whose first row may be a header)."""
+def range_records(rows, fields: tuple[Field, ...]) -> list[dict]:
+    """An Excel range as records: columns in ``fields`` order; a first row that repeats
+    the first header is skipped; blank rows are left out. ``_line`` is the row in the range.
+    """
     if rows is None:
         return []
     if not hasattr(rows, "__len__") or isinstance(rows, str):
         rows = [[rows]]  # a single cell
     rows = list(rows)
-    if rows and not isinstance(rows[0], (list, tuple, dict)) and not hasattr(rows[0], "shape"):
+    if rows and not isinstance(rows[0], (list, tuple)) and not hasattr(rows[0], "shape"):
         rows = [rows]  # a single row passed flat
-    if rows and isinstance(rows[0], dict):
-        headers = {key(h): h for h in rows[0]}
-        found = {}
-        for col in columns:
-            names = (key(col),) + ALIASES.get(key(col), ())
-            match = next((headers[n] for n in names if n in headers), None)
-            if match is None and col not in OPTIONAL:
-                raise InputError(source, ", ".join(rows[0]), f"has no {col} column",
-                                 "use the headers " + ", ".join(columns))
-            found[col] = match
-        return [{c: (r.get(h) if h else None) for c, h in found.items()}
-                | {"_line": i} for i, r in enumerate(rows, first_line + 1)]
     out = []
-    for i, r in enumerate(rows, first_line):
-        r = list(r) + [None] * (len(columns) - len(r))
-        if i == first_line and key(r[0]) == key(columns[0]):
+    for i, r in enumerate(rows, 1):
+        r = list(r) + [None] * (len(fields) - len(r))
+        if i == 1 and _key(r[0]) == _key(fields[0].header):
             continue  # a header row
-        if all(v is None or cell_text(v) == "" for v in r):
+        if all(_text(v) == "" for v in r):
             continue
-        out.append(dict(zip(columns, r)) | {"_line": i})
+        out.append({f.key: v for f, v in zip(fields, r)} | {"_line": i})
     return out
 
 
-def parse_entitlements(rows, source: str = "entitlements") -> list[Entitlement]:
+def to_entitlements(records: list[dict], source: str = "entitlements", order: str | None = None
+                 ) -> list[Entitlement]:
     out = []
-    for r in records(rows, ENTITLEMENT_COLUMNS, source):
+    for r in records:
         at = f"{source} line {r['_line']}"
-        start = cell_date(f"{at} Start", r["Start"])[0]
-        expiry = cell_date(f"{at} Expiry", r["Expiry"])[0]
-        rate = r.get("Usage rate")
+        rate = r.get("usage_rate")
         out.append(Entitlement(
-            contract=cell_text(r["Contract"]) or f"line {r['_line']}",
-            product=cell_text(r["Product"]), quantity=cell_number(f"{at} Quantity",
-                                                                  r["Quantity"]),
-            start=start, expiry=expiry,
-            usage_rate=None if cell_text(rate) == "" else cell_number(f"{at} Usage rate", rate)))
+            contract=_text(r["contract"]) or f"line {r['_line']}",
+            product=_text(r["product"]),
+            quantity=_number(f"{at} Quantity", r["quantity"]),
+            start=_date(f"{at} Start", r["start"], order)[0],
+            expiry=_date(f"{at} Expiry", r["expiry"], order)[0],
+            usage_rate=None if _text(rate) == "" else _number(f"{at} Usage rate", rate)))
     return out
 
 
-def parse_usage(rows, source: str = "usage") -> list[Usage]:
+def to_usage(records: list[dict], source: str = "usage", order: str | None = None
+                ) -> list[Usage]:
     out = []
-    for r in records(rows, USAGE_COLUMNS, source):
+    for r in records:
         at = f"{source} line {r['_line']}"
-        day, monthly = cell_date(f"{at} Date", r["Date"], month_ok=True)
-        out.append(Usage(day=day, product=cell_text(r["Product"]),
-                         usage_type=cell_text(r["Usage type"]),
-                         quantity=cell_number(f"{at} Quantity", r["Quantity"]),
-                         subtype=cell_text(r.get("Subtype")),
-                         environment=cell_text(r.get("Environment")) or "production",
+        day, monthly = _date(f"{at} Date", r["date"], order, month_ok=True)
+        out.append(Usage(day=day, product=_text(r["product"]),
+                         usage_type=_text(r["usage_type"]),
+                         quantity=_number(f"{at} Quantity", r["quantity"]),
+                         subtype=_text(r.get("subtype")),
+                         environment=_text(r.get("environment")) or "production",
                          monthly=monthly))
     return out
 
 
-def parse_multipliers(rows, source: str = "multipliers") -> list[Multiplier]:
+def to_multipliers(records: list[dict], source: str = "multipliers", order: str | None = None
+                ) -> list[Multiplier]:
     out = []
-    for r in records(rows, MULTIPLIER_COLUMNS, source):
+    for r in records:
         at = f"{source} line {r['_line']}"
-        effective = r.get("Effective date")
+        effective = r.get("effective")
         out.append(Multiplier(
-            usage_type=cell_text(r["Usage type"]),
-            multiplier=cell_number(f"{at} Multiplier", r["Multiplier"]),
-            effective=date(1900, 1, 1) if cell_text(effective) == ""
-            else cell_date(f"{at} Effective date", effective)[0],
-            subtype=cell_text(r.get("Subtype")), environment=cell_text(r.get("Environment"))))
+            usage_type=_text(r["usage_type"]),
+            multiplier=_number(f"{at} Multiplier", r["multiplier"]),
+            effective=date(1900, 1, 1) if _text(effective) == ""
+            else _date(f"{at} Effective date", effective, order)[0],
+            subtype=_text(r.get("subtype")), environment=_text(r.get("environment"))))
     return out
 
 
@@ -347,13 +382,10 @@ DRAWDOWN_HEADER = ("Month", "Product", "Contract", "Opening", "New", "Drawn", "L
                    "Closing", "Overage units", "Overage cost")
 
 
-def drawdown_table(entitlements, usage, multipliers=None) -> list[tuple]:
-    """The drawdown as one table: a row per entitlement and month, then a row per product
-    and month with overage ("overage" in the Contract column; the cost is blank when the
-    product has no contract, hence no rate)."""
-    result = drawdown(parse_entitlements(entitlements), parse_usage(usage),
-                      parse_multipliers(multipliers) if multipliers is not None else [])
-    table = [DRAWDOWN_HEADER]
+def drawdown_table(result: Drawdown) -> list[tuple]:
+    """The drawdown as one table, the one layout every output uses: month by month, a row
+    per entitlement, then a row per product with overage ("overage" in the Contract
+    column; the cost is blank when the product has no contract, hence no rate)."""
     by_month = defaultdict(list)
     for r in result.rows:
         by_month[r["month"]].append((r["month"], r["product"], r["contract"], r["opening"],
@@ -362,26 +394,29 @@ def drawdown_table(entitlements, usage, multipliers=None) -> list[tuple]:
     for o in result.overage:
         by_month[o["month"]].append((o["month"], o["product"], "overage", None, None, None,
                                      None, None, o["units"], o["cost"]))
-    for month in sorted(by_month):
-        table += by_month[month]
-    return table
+    return [DRAWDOWN_HEADER] + [row for month in sorted(by_month) for row in by_month[month]]
 
 
-def usage_units(quantity, usage_type, subtype, environment, usage_date, multipliers):
+def usage_drawdown(entitlement_rows, usage_rows, multiplier_rows=None) -> list[tuple]:
+    """USAGEDRAWDOWN: the drawdown of three Excel ranges (columns in the order of
+    ``ENTITLEMENT_FIELDS``, ``USAGE_FIELDS``, ``MULTIPLIER_FIELDS``) as one table."""
+    result = drawdown(to_entitlements(range_records(entitlement_rows, ENTITLEMENT_FIELDS)),
+                      to_usage(range_records(usage_rows, USAGE_FIELDS)),
+                      to_multipliers(range_records(multiplier_rows, MULTIPLIER_FIELDS)))
+    return drawdown_table(result)
+
+
+def usage_units(quantity, usage_type, subtype, environment, usage_date, multiplier_rows):
     """Consumed units of usage lines: quantity x the multiplier in force (1 if none).
 
     The first five arguments broadcast together (single cells or ranges of one shape);
-    ``multipliers`` is the multiplier table.
+    ``multiplier_rows`` is the multiplier table.
 
     >>> usage_units(40, "SMS", "Japan", "production", "2026-03-10",
     ...             [["SMS", "Japan", "", 30, "2026-01-01"]])
     1200.0
     """
-    import numpy as np
-
-    from .inputs import broadcast, result, texts
-
-    table = parse_multipliers(multipliers if multipliers is not None else [])
+    table = to_multipliers(range_records(multiplier_rows, MULTIPLIER_FIELDS))
     arrays = broadcast(quantity=texts("quantity", quantity),
                        usage_type=texts("usage_type", usage_type, ""),
                        subtype=texts("subtype", subtype, ""),
@@ -390,72 +425,22 @@ def usage_units(quantity, usage_type, subtype, environment, usage_date, multipli
     out = np.empty(arrays[0].shape, float)
     for i in np.ndindex(out.shape):
         q, t, st, env, d = (a[i] for a in arrays)
-        line = Usage(cell_date("usage_date", d)[0], "", cell_text(t),
-                     cell_number("quantity", q), cell_text(st), cell_text(env) or "production")
+        line = Usage(_date("usage_date", d)[0], "", _text(t), _number("quantity", q),
+                     _text(st), _text(env) or "production")
         out[i] = consumed_units(line, table)
     return result(out)
 
 
-def summary(result: Drawdown) -> str:
-    """The drawdown's totals per product, and what was assumed or could not be priced."""
-    totals = defaultdict(lambda: defaultdict(float))
+def totals(result: Drawdown) -> list[dict]:
+    """Per product: entitled (new), drawn, lapsed, overage units and cost."""
+    sums = defaultdict(lambda: defaultdict(float))
     for r in result.rows:
-        t = totals[r["product"]]
-        t["new"] += r["new"]
-        t["drawn"] += r["drawn"]
-        t["lapsed"] += r["lapsed"]
+        t = sums[r["product"]]
+        for k in ("new", "drawn", "lapsed"):
+            t[k] += r[k]
     for o in result.overage:
-        t = totals[o["product"]]
+        t = sums[o["product"]]
         t["overage"] += o["units"]
         t["cost"] += o["cost"] or 0.0
-    lines = [(f"{'product':28}{'entitled':>14}{'drawn':>14}{'lapsed':>14}{'overage':>14}"
-              f"{'overage $':>14}")]
-    for product, t in sorted(totals.items()):
-        lines.append(f"{product[:27]:28}{t['new']:>14,.0f}{t['drawn']:>14,.0f}"
-                     f"{t['lapsed']:>14,.0f}{t['overage']:>14,.0f}{t['cost']:>14,.2f}")
-    for product, units in result.no_entitlement.items():
-        lines.append(f"{product}: {units:,.0f} units of usage with no entitlement: overage "
-                     "with no rate (no contract for this product to take it from).")
-    for (kind, subtype, env), n in result.no_multiplier.items():
-        lines.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
-                     f"{n} usage lines counted at 1.")
-    return "\n".join(lines)
-
-
-def write_workbook(result: Drawdown, table: list[tuple], out) -> None:
-    """The drawdown, a summary and a chart of each contract's balance over time."""
-    from openpyxl import Workbook
-    from openpyxl.chart import LineChart, Reference
-    from openpyxl.styles import Font
-
-    from .workbook.files import save_workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Drawdown"
-    for row in table:
-        ws.append(list(row))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    summary_ws = wb.create_sheet("Summary")
-    for line in summary(result).splitlines():
-        summary_ws.append([line])
-    summary_ws.column_dimensions["A"].width = 100
-    balances = wb.create_sheet("Balances")
-    contracts = list(dict.fromkeys(f"{r['contract']} ({r['product']})" for r in result.rows))
-    months = sorted({r["month"] for r in result.rows})
-    closing = {(r["month"], f"{r['contract']} ({r['product']})"): r["closing"]
-               for r in result.rows}
-    balances.append(["Month"] + contracts)
-    for m in months:
-        balances.append([m] + [closing.get((m, c)) for c in contracts])
-    if contracts and months:
-        chart = LineChart()
-        chart.title, chart.y_axis.title = "Closing balance of each entitlement", "units"
-        chart.add_data(Reference(balances, min_col=2, max_col=len(contracts) + 1, min_row=1,
-                                 max_row=len(months) + 1), titles_from_data=True)
-        chart.set_categories(Reference(balances, min_col=1, min_row=2, max_row=len(months) + 1))
-        chart.height, chart.width = 9, 20
-        balances.add_chart(chart, f"{chr(ord('A') + min(len(contracts) + 2, 20))}2")
-    save_workbook(wb, out)
+    return [{"product": p, "new": t["new"], "drawn": t["drawn"], "lapsed": t["lapsed"],
+             "overage": t["overage"], "cost": t["cost"]} for p, t in sorted(sums.items())]

@@ -1,4 +1,4 @@
-"""Total cost of ownership: support plans, per-org capacity, multi-year terms (sections 3-5)."""
+"""Support plans and per-org capacity: the running costs around the licences (sections 4-5)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import re
 
 import numpy as np
 
-from .editions import uplift_factor
 from .errors import InputError, UnknownKeyError
-from .inputs import broadcast, fraction, nonnegative, numbers, result, single, texts, whole
+from .inputs import broadcast, fraction, nonnegative, numbers, result, texts
 from .rates import rate
+
+__all__ = ["SUPPORT_PLANS", "sandbox_cost", "storage_cost", "support_cost"]
 
 SUPPORT_PLANS = {
     "standard": "support.standard",
@@ -19,7 +20,7 @@ SUPPORT_PLANS = {
 }
 
 
-def support_shares(plan, share) -> np.ndarray:
+def _support_shares(plan, share) -> np.ndarray:
     """Support shares of net licence fees: ``share`` where given, else the plan's rate."""
     plans = texts("plan", plan, "Premier")
     given = numbers("share", share, np.nan)
@@ -67,7 +68,7 @@ def support_cost(net_licence, plan=None, share=None):
     200000.0
     """
     fees = nonnegative("net_licence", numbers("net_licence", net_licence))
-    s = support_shares(plan, share)
+    s = _support_shares(plan, share)
     fees, s = broadcast(net_licence=fees, share=s)
     return result(fees * s)
 
@@ -112,62 +113,3 @@ def sandbox_cost(sandboxes, monthly_price=None):
                                                  rate("sandbox.full_copy")))
     n, price = broadcast(sandboxes=n, monthly_price=price)
     return result(n * price)
-
-
-def applied_uplift(annual_uplift, uplift_cap):
-    """The uplift the contract lets apply: ``annual_uplift`` limited by ``uplift_cap``."""
-    u = fraction("annual_uplift", numbers("annual_uplift", annual_uplift, 0.0))
-    cap = fraction("uplift_cap", numbers("uplift_cap", uplift_cap, np.nan))  # NaN: no cap
-    return np.fmin(u, cap)
-
-
-def term_cost(annual_cost, years, annual_uplift=None, uplift_cap=None):
-    """Total cost over a multi-year term whose price rises each year after the first.
-
-    Parameters
-    ----------
-    annual_cost : array_like
-        Cost of the first year.
-    years : array_like
-        Whole years of the term.
-    annual_uplift : array_like, optional
-        Yearly rise at renewal, compounding, as a fraction. 0 if omitted.
-    uplift_cap : array_like, optional
-        The contract's cap on the yearly rise; the applied rate is
-        min(annual_uplift, uplift_cap). No cap if omitted.
-
-    Notes
-    -----
-    total = annual_cost x sum of (1 + u)^k for k = 0 .. years-1, u the applied rate.
-
-    Examples
-    --------
-    $1,050,000 a year for 3 years at 7%: 1,050,000 x 3.2149.
-
-    >>> round(term_cost(1_050_000, 3, 0.07), 2)
-    3375645.0
-    >>> round(term_cost(100, 2, 0.15, 0.10), 2)
-    210.0
-    """
-    cost = nonnegative("annual_cost", numbers("annual_cost", annual_cost))
-    n = whole("years", numbers("years", years))
-    u = applied_uplift(annual_uplift, uplift_cap)
-    cost, n, u = broadcast(annual_cost=cost, years=n, annual_uplift=u)
-    return result(cost * uplift_factor(n, u))
-
-
-MAX_TERM_YEARS = 50
-
-
-def term_schedule(annual_cost, years, annual_uplift=None, uplift_cap=None):
-    """Year-by-year amounts of a multi-year term, as a column (year 1 first).
-
-    >>> term_schedule(1_050_000, 3, 0.07).round(2).ravel().tolist()
-    [1050000.0, 1123500.0, 1202145.0]
-    """
-    cost = nonnegative("annual_cost", single("annual_cost", numbers("annual_cost", annual_cost)))
-    n = int(single("years", whole("years", numbers("years", years))))
-    if n > MAX_TERM_YEARS:
-        raise InputError("years", n, "is too long a term", f"enter at most {MAX_TERM_YEARS}")
-    u = single("annual_uplift", applied_uplift(annual_uplift, uplift_cap))
-    return (cost * (1 + u) ** np.arange(n)).reshape(n, 1)

@@ -19,12 +19,9 @@ import numpy as np
 
 from .. import udfs
 
-try:
-    import formulas
-    import schedula
-    from formulas.tokens.operand import XlError
-except ImportError:  # pragma: no cover - only without the test extras
-    formulas = None
+import formulas
+import schedula
+from formulas.tokens.operand import XlError
 
 EXCEL_FUNCTIONS = sorted(n for n, f in vars(udfs).items()
                          if callable(f) and n.isupper() and f.__module__ == udfs.__name__)
@@ -82,9 +79,6 @@ def evaluate(path: Path) -> dict[tuple[str, str], object]:
     name's cell has its value (``RangeValueError``, logged by schedula) and again once it
     has; only the final values are returned, and the tests check them.
     """
-    if formulas is None:
-        from ..errors import XlcreditsError
-        raise XlcreditsError("the formulas package is needed: pip install 'xlcredits[test]'")
     logging.getLogger("schedula").setLevel(logging.CRITICAL)
     register_functions()
     model = formulas.ExcelModel().loads(str(path)).finish()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from .. import libreoffice
 from ..errors import XlcreditsError
-from . import schema as s
+from ..workbook import schema as s
+from . import libreoffice
 from .engine import evaluate
 
 HIDDEN_IN_PICTURE = ("product", "contract", "unit", "planned", "owner", "purpose", "notes")

@@ -1,0 +1,104 @@
+"""The cheapest Experience Cloud licence mix from login-days (DOMAIN.md section 2).
+
+Members for users whose login-days a month cost more than a member licence (the member
+rule of :func:`xlcredits.logins.is_member`), a login pool for the rest, against all
+members and all logins.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import logins
+from .loginhistory import History
+
+__all__ = ["Mix", "analyse", "summary"]
+
+
+@dataclass
+class Mix:
+    """The licence choice for every user, month by month, and what each option costs."""
+    users: pd.DataFrame  # user, months_active, login_days, per_month, licence
+    months: pd.DataFrame  # month, users, login_days, pool_need, pool_cost, members_cost
+    login_price: float
+    member_price: float
+    breakeven: float
+    all_members: float  # monthly
+    all_logins: float
+    best_mix: float
+    block: float  # the fixed monthly block of logins priced
+    block_cost: float  # monthly, with overage at the login price
+
+    @property
+    def saving(self) -> float:
+        """Monthly saving of the best mix against the cheaper pure option."""
+        return min(self.all_members, self.all_logins) - self.best_mix
+
+
+def analyse(history: History, login_price, member_price, block: float | None = None) -> Mix:
+    """Members for users above the break-even, a login pool below it (no rollover)."""
+    login = logins.community_prices("login_price", login_price, "login").item()
+    member = logins.community_prices("member_price", member_price, "member").item()
+    breakeven = logins.login_breakeven(login, member)
+    data = history.login_days
+    months = history.months
+    n_months = max(len(months), 1)
+    users = data.groupby("user").agg(months_active=("month", "nunique"),
+                                     login_days=("login_days", "sum")).reset_index()
+    users["per_month"] = users["login_days"] / n_months
+    member_mask = logins.is_member(users["per_month"].to_numpy(), login, member)
+    users["licence"] = np.where(member_mask, "Member", "Login pool")
+    pool_users = set(users.loc[~member_mask, "user"])
+    in_pool = data[data["user"].isin(pool_users)]
+    monthly = data.groupby("month").agg(users=("user", "nunique"),
+                                        login_days=("login_days", "sum"))
+    monthly["pool_need"] = in_pool.groupby("month")["login_days"].sum()
+    monthly = monthly.reindex(months).fillna(0).reset_index()
+    monthly["pool_cost"] = monthly["pool_need"] * login
+    n_members = int(member_mask.sum())
+    monthly["members_cost"] = n_members * member
+    peak = float(monthly["pool_need"].max()) if len(monthly) else 0.0
+    block = peak if block is None else float(block)
+    overage = np.maximum(monthly["pool_need"] - block, 0)
+    return Mix(
+        users=users, months=monthly, login_price=login, member_price=member,
+        breakeven=breakeven,
+        all_members=len(users) * member,
+        all_logins=float(users["login_days"].sum()) * login / n_months,
+        best_mix=logins.login_mix_cost(users["per_month"].to_numpy(), login, member),
+        block=block, block_cost=float((block + overage).mean() * login) if len(monthly)
+        else 0.0)
+
+
+def summary(history: History, mix: Mix) -> str:
+    months = history.months
+    span = f"{months[0]} to {months[-1]}" if months else "no months"
+    lines = [
+        f"{history.rows:,} rows: {history.successful:,} successful logins counted; "
+        + (", ".join(f"{k} {v:,}" for k, v in history.other_statuses.items())
+           or "no others") + " not counted.",
+        f"{len(mix.users):,} users over {len(months)} months ({span}, time zone {history.tz})"
+        + (f"; {history.failed_only_users:,} more had only failed logins." if
+           history.failed_only_users else "."),
+        (f"Prices: ${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member a "
+         f"month; break-even {mix.breakeven:.2f} login-days a month."),
+        "",
+        f"{'':22}{'monthly':>14}{'annual':>16}",
+        f"{'All members':22}{mix.all_members:>14,.2f}{mix.all_members * 12:>16,.2f}",
+        f"{'All login pool':22}{mix.all_logins:>14,.2f}{mix.all_logins * 12:>16,.2f}",
+        f"{'Best mix':22}{mix.best_mix:>14,.2f}{mix.best_mix * 12:>16,.2f}",
+        f"{'Saving':22}{mix.saving:>14,.2f}{mix.saving * 12:>16,.2f}",
+        "",
+        (f"{(mix.users['licence'] == 'Member').sum():,} users as members, "
+         f"{(mix.users['licence'] == 'Login pool').sum():,} in the login pool. Pool sized to "
+         f"each month's need: ${mix.months['pool_cost'].mean():,.2f} a month on average; as a "
+         f"fixed block of {math.ceil(mix.block):,} login-days with overage: "
+         f"${mix.block_cost:,.2f} a month."),
+    ]
+    return "\n".join(lines)
+
+

@@ -1,0 +1,100 @@
+"""What a workbook holds for its user: the entries typed into it, whatever wrote them.
+
+:class:`Entries` is what regeneration carries from one file to the next; :class:`Formula`
+and :class:`Value` mark a user's own formula or number format in an input cell. Entries
+also come from flat tables (a register export, the bundled sample) by header text.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib import resources
+
+from ..dates import to_ordinal
+from ..errors import InputError
+from . import schema as s
+
+__all__ = [
+    "EXAMPLE_AS_OF",
+    "Entries",
+    "Formula",
+    "Value",
+    "example_entries",
+    "register_rows",
+    "template_entries",
+]
+
+
+class Formula(str):
+    """A user's own formula in an input cell: written back as a formula, not as text."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """An entry whose number format differs from the template's (a user's date format)."""
+    value: object
+    number_format: str
+
+
+
+@dataclass
+class Entries:
+    """What users type into a workbook: everything the template carries from file to file."""
+    register: list[dict] = field(default_factory=list)  # column key -> value, per entry
+    tco: dict = field(default_factory=dict)  # TCO input key -> value
+    rates: dict = field(default_factory=dict)  # rate key -> value (overrides)
+    as_of: date | None = None
+
+
+def template_entries() -> Entries:
+    return Entries(tco={c.key: c.default for c in s.TCO_INPUTS})
+
+
+
+EXAMPLE_AS_OF = date(2026, 10, 31)
+
+
+def _convert(column: s.Column, value, line: int, order: str | None = None):
+    """One cell of a flat table as the register stores it; blanks become None."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    where = f"{column.header} (line {line})"
+    if column.kind in ("number", "money"):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise InputError(where, value, "is not a number", "enter a number") from None
+    if column.kind == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        return date.fromordinal(to_ordinal(where, value, order))
+    return str(value)
+
+
+def register_rows(rows: list[dict], order: str | None = None) -> list[dict]:
+    """Rows keyed by header text as register entries keyed by column key (``order``: of
+    slash dates, see :mod:`xlcredits.dates`)."""
+    by_header = {c.header: c for c in s.REGISTER_INPUTS}
+    if rows:
+        unknown = [h for h in rows[0] if h not in by_header and h != "_line"]
+        if unknown:
+            raise InputError("columns", ", ".join(unknown), "are not register input columns",
+                             "use the register's header texts: " + ", ".join(by_header))
+    out = []
+    for line, row in enumerate(rows, 2):
+        line = row.get("_line", line)
+        entry = {by_header[h].key: _convert(by_header[h], v, line, order)
+                 for h, v in row.items() if h != "_line"}
+        out.append({k: v for k, v in entry.items() if v is not None})
+    return out
+
+
+def example_entries() -> Entries:
+    """The bundled sample: a dozen register entries and the DOMAIN.md section-1 TCO case."""
+    text = resources.files("xlcredits").joinpath("data/sample_register.csv").read_text("utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    return Entries(register=register_rows(rows),
+                   tco={c.key: c.example for c in s.TCO_INPUTS},
+                   as_of=EXAMPLE_AS_OF)
