@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
-from xlcredits.workbook.entries import example_entries
 
 from xlcredits import register
 from xlcredits.cli import main
+from xlcredits.workbook.entries import example_entries
 from xlcredits.workbook.files import safe_filename
 from xlcredits.workbook.reports import escape_csv
 

@@ -17,14 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.defined_name import DefinedName
-from xlcredits.workbook.entries import example_entries
 
 from xlcredits import batch
 from xlcredits.cli import main
+from xlcredits.workbook import files
 from xlcredits.workbook import schema as s
 from xlcredits.workbook.build import build
-from xlcredits.workbook.entries import Entries, Formula, Value, template_entries
-from xlcredits.workbook import files
+from xlcredits.workbook.entries import Entries, Formula, Value, example_entries, template_entries
 from xlcredits.workbook.files import write_workbook
 from xlcredits.workbook.read import open_workbook, read_entries
 

@@ -7,12 +7,19 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xlcredits.statements import (USAGE_FIELDS, Entitlement, Multiplier, Usage, consumed_units,
-                                  drawdown, to_usage)
-from xlcredits.tables import Table, records
 
 from xlcredits import InputError, udfs
 from xlcredits.cli import main
+from xlcredits.statements import (
+    USAGE_FIELDS,
+    Entitlement,
+    Multiplier,
+    Usage,
+    consumed_units,
+    drawdown,
+    to_usage,
+)
+from xlcredits.tables import Table, records
 
 MC = "Marketing Cloud"
 

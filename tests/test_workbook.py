@@ -10,14 +10,13 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.formula import Tokenizer
 from openpyxl.utils import range_boundaries
-from xlcredits.devtools.engine import EXCEL_FUNCTIONS, evaluate
-from xlcredits.workbook.entries import example_entries
 
 from xlcredits import register
 from xlcredits.devtools import libreoffice
+from xlcredits.devtools.engine import EXCEL_FUNCTIONS, evaluate
 from xlcredits.workbook import schema as s
 from xlcredits.workbook.build import build
-from xlcredits.workbook.entries import template_entries
+from xlcredits.workbook.entries import example_entries, template_entries
 from xlcredits.workbook.files import content_digest
 
 ROOT = Path(__file__).parents[1]

@@ -5,8 +5,9 @@ import inspect
 
 import pytest
 import xlwings_windows
-from xlcredits.devtools.engine import EXCEL_FUNCTIONS
 from xlwings_windows import MISSING, call_like_excel
+
+from xlcredits.devtools.engine import EXCEL_FUNCTIONS
 
 
 def one(written):

@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import XlcreditsError
 
-__all__ = ["call", "to_core", "to_excel", "MAX_MESSAGE"]
+__all__ = ["MAX_MESSAGE", "call", "to_core", "to_excel"]
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 250  # Excel shows a cell's text whole; keep messages one short line

@@ -15,8 +15,22 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["REQUIRED", "EXCEL_ERRORS", "numbers", "texts", "nonnegative", "positive", "fraction",
-           "whole", "require", "broadcast", "single", "result", "refuse_element", "blank"]
+__all__ = [
+    "EXCEL_ERRORS",
+    "REQUIRED",
+    "blank",
+    "broadcast",
+    "fraction",
+    "nonnegative",
+    "numbers",
+    "positive",
+    "refuse_element",
+    "require",
+    "result",
+    "single",
+    "texts",
+    "whole",
+]
 
 REQUIRED = object()
 """Marker default: the argument must be given (a blank is refused)."""

@@ -19,7 +19,7 @@ import numpy as np
 from .errors import UnknownKeyError
 from .inputs import result, texts
 
-__all__ = ["Rate", "card", "default", "entry", "rate", "sf_price", "sf_rates", "TABLE_HEADER"]
+__all__ = ["TABLE_HEADER", "Rate", "card", "default", "entry", "rate", "sf_price", "sf_rates"]
 
 
 @dataclass(frozen=True)

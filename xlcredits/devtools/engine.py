@@ -15,13 +15,12 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
-import numpy as np
-
-from .. import udfs
-
 import formulas
+import numpy as np
 import schedula
 from formulas.tokens.operand import XlError
+
+from .. import udfs
 
 EXCEL_FUNCTIONS = sorted(n for n, f in vars(udfs).items()
                          if callable(f) and n.isupper() and f.__module__ == udfs.__name__)
