@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InputError
-from .inputs import broadcast, fraction, nonnegative, numbers, positive, result, single
+from .inputs import (
+    broadcast,
+    check_shapes,
+    fraction,
+    nonnegative,
+    numbers,
+    positive,
+    result,
+    single,
+)
 from .rates import rate
 
 __all__ = [
@@ -74,9 +83,11 @@ def flex_cost(actions, discount=None, credits_per_action=None, pack_price=None,
         "credits_per_action", credits_per_action, rate("flex.credits_per_action")))
     price = nonnegative("pack_price", numbers("pack_price", pack_price, rate("flex.pack_price")))
     size = positive("pack_size", numbers("pack_size", pack_size, rate("flex.pack_size")))
-    a, d, cpa, price, size = broadcast(actions=a, discount=d, credits_per_action=cpa,
-                                       pack_price=price, pack_size=size)
-    return result(a * cpa * price / size * (1 - d))
+    check_shapes(actions=a, discount=d, credits_per_action=cpa, pack_price=price,
+                 pack_size=size)
+    # the per-action factors first (single cells, usually), the division last: two passes
+    # over a range of actions, and whole-dollar figures stay exact (53,000 x 7,500 / 100,000)
+    return result(a * (cpa * price * (1 - d)) / size)
 
 
 def flex_action_price(discount=None, credits_per_action=None, pack_price=None, pack_size=None):

@@ -59,16 +59,23 @@ def _project(balance, consumed, start_date, expiry_date, as_of=None, monthly_rat
     expiry = ordinals("expiry_date", expiry_date)
     now = ordinals("as_of", as_of, today())
     monthly = nonnegative("monthly_rate", numbers("monthly_rate", monthly_rate, np.nan))
+    planned = not np.isnan(monthly).all()  # before broadcasting: usually one NaN
     bal, used, start, expiry, now, monthly = broadcast(
         balance=bal, consumed=used, start_date=start, expiry_date=expiry, as_of=now,
         monthly_rate=monthly)
     check_order("expiry_date", expiry, "start_date", start)
     before_start = now < start
-    elapsed = np.maximum(now - start + 1, 1)
-    remaining = np.where(before_start, expiry - start + 1, np.maximum(expiry - now, 0))
-    given = ~np.isnan(monthly)
-    daily = np.where(given, np.nan_to_num(monthly) / DAYS_PER_MONTH,
-                     np.where(before_start, 0.0, used / elapsed))
+    if before_start.any():
+        elapsed = np.maximum(now - start + 1, 1)
+        remaining = np.where(before_start, expiry - start + 1, np.maximum(expiry - now, 0))
+        run_rate = np.where(before_start, 0.0, used / elapsed)
+    else:  # the usual case, without the masks
+        remaining = np.maximum(expiry - now, 0)
+        run_rate = used / (now - start + 1)
+    if not planned:
+        daily = run_rate
+    else:
+        daily = np.where(np.isnan(monthly), run_rate, monthly / DAYS_PER_MONTH)
     return Projection(bal, used, expiry, now, daily, remaining)
 
 

@@ -103,12 +103,33 @@ def serial_to_ordinal(name: str, serial: float) -> int:
     >>> date.fromordinal(serial_to_ordinal("d", 59))
     datetime.date(1900, 2, 28)
     """
+    if not np.isfinite(serial):
+        raise InputError(name, serial, "is not a finite number", f"enter {WANTED}")
     whole = int(np.floor(serial))
     if not 1 <= whole <= LAST_SERIAL or whole == 60:
         problem = ("is 1900-02-29, a day that did not exist" if whole == 60
                    else f"is outside Excel's dates (1 to {LAST_SERIAL})")
         raise InputError(name, serial, problem, f"enter {WANTED}")
     return EPOCH + whole if whole >= 61 else EPOCH + 1 + whole
+
+
+def _serials_to_ordinals(name: str, serials: np.ndarray) -> np.ndarray:
+    """Excel serials as day ordinals, all at once; the first bad one is refused as
+    :func:`serial_to_ordinal` would refuse it.
+
+    >>> [str(date.fromordinal(int(o))) for o in _serials_to_ordinals(
+    ...     "d", np.array([1.0, 59.5, 61.0, 46022.0]))]
+    ['1900-01-01', '1900-02-28', '1900-03-01', '2025-12-31']
+    """
+    whole = np.floor(serials)
+    if not whole.size:
+        return whole.astype(np.int64)
+    low, high = whole.min(), whole.max()  # NaN in either: not >= 1
+    if not (low >= 1 and high <= LAST_SERIAL and (low > 60 or (whole != 60).all())):
+        bad = ~((whole >= 1) & (whole <= LAST_SERIAL) & (whole != 60))  # NaN is bad too
+        serial_to_ordinal(name, float(serials[bad][0]))  # raises with the right message
+    days = whole.astype(np.int64)
+    return days + (EPOCH if low >= 61 else np.where(days >= 61, EPOCH, EPOCH + 1))
 
 
 def to_ordinal(name: str, x: object, order: str | None = None) -> int:
@@ -140,6 +161,8 @@ def ordinals(name: str, value: object, default: object = REQUIRED) -> np.ndarray
     if arr.dtype.kind == "M":
         days = arr.astype("datetime64[D]").astype(np.int64)
         return days + date(1970, 1, 1).toordinal()
+    if arr.dtype.kind in "iuf":
+        return _serials_to_ordinals(name, arr)
     if arr.dtype.kind != "O" or arr.ndim == 0:
         arr = np.array(value, dtype=object)
     out = np.empty(arr.shape, np.int64)

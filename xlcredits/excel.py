@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import date, datetime
+from itertools import chain
 
 import numpy as np
 
@@ -24,10 +25,30 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 250  # Excel shows a cell's text whole; keep messages one short line
 
 
+def _numbers_only(rows: list) -> np.ndarray | None:
+    """A block of plain numbers as a float array at C speed, or None when it holds anything
+    else (blanks, text, TRUE/FALSE, dates), which takes the element-by-element path."""
+    kinds = set(map(type, rows))  # map and set loop in C: this is a hot path
+    if list not in kinds:
+        flat, shape = rows, (len(rows),)
+    else:
+        widths = set(map(len, rows)) if kinds == {list} else ()
+        if len(widths) != 1:
+            return None
+        flat, shape = list(chain.from_iterable(rows)), (len(rows), widths.pop())
+    if not flat or not set(map(type, flat)) <= {float, int}:
+        return None
+    return np.fromiter(flat, float, len(flat)).reshape(shape)
+
+
 def to_core(value):
     """One argument as Excel passes it, as the core takes it."""
     if isinstance(value, tuple):
         value = list(value)
+    if isinstance(value, list) and len(value) > 1:
+        fast = _numbers_only(value)
+        if fast is not None:
+            return fast
     if isinstance(value, list):
         rows = [list(r) if isinstance(r, (list, tuple)) else r for r in value]
         if len(rows) == 1 and isinstance(rows[0], list) and len(rows[0]) == 1:
@@ -61,6 +82,9 @@ def _to_cell(value, missing: str = "#NUM!"):
 
 def to_excel(value, missing: str = "#NUM!"):
     """A core result as xlwings writes it: a scalar, a flat list or a list of lists."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.ndim in (1, 2) \
+            and np.isfinite(value).all():
+        return value.tolist()  # plain numbers: no element needs a look
     if isinstance(value, (np.ndarray, list, tuple)):
         arr = np.asarray(value, dtype=object)  # a table's rows are tuples of equal length
         if arr.ndim == 0:

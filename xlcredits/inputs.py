@@ -20,6 +20,7 @@ __all__ = [
     "REQUIRED",
     "blank",
     "broadcast",
+    "check_shapes",
     "fraction",
     "nonnegative",
     "numbers",
@@ -72,9 +73,13 @@ def numbers(name: str, value: object, default: object = REQUIRED) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind in "US":
         arr = arr.astype(object)
-    if arr.dtype.kind in "iuf":
-        out = arr.astype(float)
-        given = np.ones(out.shape, bool)
+    if arr.dtype.kind in "iuf":  # numbers already: one pass to check them
+        out = arr.astype(float, copy=False)
+        if not np.isfinite(out.sum()):  # one pass; NaN and inf propagate (or an overflow)
+            bad = ~np.isfinite(out)
+            if bad.any():
+                raise InputError(name, out[bad][0], "is not a finite number", "enter a number")
+        return out
     else:
         out = np.empty(arr.shape, float)
         given = np.ones(arr.shape, bool)
@@ -92,17 +97,23 @@ def numbers(name: str, value: object, default: object = REQUIRED) -> np.ndarray:
 
 def require(name: str, arr: np.ndarray, ok: np.ndarray, problem: str, fix: str) -> None:
     """Raise for the first element of ``arr`` where ``ok`` is False (NaN counts as ok)."""
+    if np.all(ok):
+        return
     bad = ~(ok | np.isnan(arr))
     if np.any(bad):
         raise InputError(name, np.broadcast_to(arr, bad.shape)[bad][0], problem, fix)
 
 
 def nonnegative(name: str, arr: np.ndarray) -> np.ndarray:
+    if np.size(arr) and np.min(arr) >= 0:  # the usual case, in one pass (NaN: the full check)
+        return arr
     require(name, arr, arr >= 0, "is negative", "enter zero or more")
     return arr
 
 
 def positive(name: str, arr: np.ndarray) -> np.ndarray:
+    if np.size(arr) and np.min(arr) > 0:
+        return arr
     require(name, arr, arr > 0, "is not above zero", "enter a number above zero")
     return arr
 
@@ -145,6 +156,16 @@ def broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
                            for k, v in arrays.items() if np.ndim(v))
         raise InputError("ranges", shapes, "have different sizes",
                          "use ranges of the same size, or single cells") from None
+
+
+def check_shapes(**arrays: np.ndarray) -> tuple[int, ...]:
+    """The shape the arguments broadcast to, or the error of :func:`broadcast`; the arrays
+    themselves are left alone (arithmetic on them broadcasts without copies)."""
+    try:
+        return np.broadcast_shapes(*(np.shape(v) for v in arrays.values()))
+    except ValueError:
+        broadcast(**arrays)  # raises the clear error
+        raise
 
 
 def single(name: str, arr: np.ndarray) -> float:
