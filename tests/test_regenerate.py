@@ -114,6 +114,7 @@ def registers(draw):
     return rows
 
 
+@pytest.mark.slow  # builds, regenerates and verifies a dozen workbooks
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=registers(), as_of=st.one_of(st.none(), day))
 def test_any_register_content_survives_regeneration(rows, as_of, tmp_path):
@@ -326,12 +327,29 @@ def test_cli_dry_run_writes_nothing(tmp_path):
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["w.xlsx"]
 
 
-def test_cli_jobs_use_several_processes(tmp_path):
-    for i in range(3):
-        write(example_entries(), tmp_path / f"w{i}.xlsx")
-    result = CliRunner().invoke(main, ["regenerate", "--jobs", "2", str(tmp_path)])
+def note_worker(folder: str) -> None:
+    """Run by each worker process as it starts: leaves a file named by its process id."""
+    (Path(folder) / str(os.getpid())).touch()
+
+
+def test_cli_jobs_use_several_processes(tmp_path, monkeypatch):
+    books, workers = tmp_path / "books", tmp_path / "workers"
+    books.mkdir()
+    workers.mkdir()
+    for i in range(4):
+        write(example_entries(), books / f"w{i}.xlsx")
+
+    class Pool(batch.ProcessPoolExecutor):
+        def __init__(self, max_workers):
+            super().__init__(max_workers, initializer=note_worker, initargs=(str(workers),))
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", Pool)
+    result = CliRunner().invoke(main, ["regenerate", "--jobs", "2", str(books)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("regenerated") >= 6  # a line each, and the table
+    assert result.output.count("regenerated") >= 8  # a line each, and the table
+    pids = {int(p.name) for p in workers.iterdir()}
+    assert len(pids) == 2 and os.getpid() not in pids  # two worker processes did the work
+    assert all(entries_of(books / f"w{i}.xlsx") == example_entries() for i in range(4))
 
 
 def test_cli_with_nothing_to_do(tmp_path):

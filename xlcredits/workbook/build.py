@@ -60,9 +60,13 @@ def register_formula(column: s.Column, row: int) -> str:
     return "=" + column.formula.format(**{k: f"{v}{row}" for k, v in register_letters().items()})
 
 
-def build(entries: Entries, register_rows: int = 0) -> Workbook:
+def build(entries: Entries, register_rows: int = 0, *, exact_rows: int | None = None
+          ) -> Workbook:
     """The whole workbook, filled with ``entries``; the register has room for them and at
-    least ``register_rows`` rows (see :func:`schema.register_capacity`)."""
+    least ``register_rows`` rows (see :func:`schema.register_capacity`), or exactly
+    ``exact_rows`` (a register of any size, for tests and previews)."""
+    rows = s.register_capacity(len(entries.register), register_rows) if exact_rows is None \
+        else max(exact_rows, len(entries.register))
     wb = Workbook()
     wb.remove(wb.active)
     for title in s.SHEETS:
@@ -75,8 +79,7 @@ def build(entries: Entries, register_rows: int = 0) -> Workbook:
     build_lists(wb)
     build_rates(wb, entries.rates)
     build_start(wb, entries.as_of)
-    build_register(wb, entries.register, s.register_capacity(len(entries.register),
-                                                             register_rows))
+    build_register(wb, entries.register, rows)
     build_tco(wb, entries.tco)
     build_dashboard(wb)
     build_conf(wb)
