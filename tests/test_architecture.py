@@ -20,7 +20,7 @@ LAYERS = [
     {"agentforce", "logins", "editions", "credits", "terms", "costs", "statements"},
     {"excel", "tables"},
     {"register", "loginhistory", "udfs"},
-    {"loginmix", "portfolio", "workbook"},
+    {"loginmix", "portfolio", "expiries", "workbook"},
     {"batch"},
     {"cli"},
 ]
@@ -65,7 +65,7 @@ def test_the_layout_is_the_target_one():
     assert modules == {
         "errors", "inputs", "dates", "rates", "agentforce", "logins", "editions", "credits",
         "terms", "costs", "statements", "excel", "udfs", "tables", "register", "portfolio",
-        "loginmix", "loginhistory", "batch", "cli", "workbook.schema", "workbook.entries",
+        "loginmix", "loginhistory", "expiries", "batch", "cli", "workbook.schema", "workbook.entries",
         "workbook.build", "workbook.read", "workbook.files", "workbook.xstring",
         "workbook.reports"}
     assert {p.stem for p in (PACKAGE / "devtools").glob("*.py")} == {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import batch, rates, register, statements
+from . import batch, expiries, rates, register, statements
 from .errors import InputError, XlcreditsError
 from .loginhistory import check_zone, read_history
 from .loginmix import analyse, summary
@@ -15,7 +15,7 @@ from .portfolio import collect, entries_table, rollups, split_build
 from .tables import read_table, records
 from .workbook.build import build
 from .workbook.entries import example_entries, template_entries
-from .workbook.files import save_workbook
+from .workbook.files import save_workbook, write_file
 from .workbook.reports import write_logins, write_report, write_usage
 
 
@@ -251,3 +251,66 @@ def usage_summary(result) -> list[str]:
         lines.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
                      f"{n} usage lines counted at 1.")
     return lines
+
+
+def _reminders(ctx, param, value: str) -> tuple[int, ...]:
+    try:
+        days = tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a list of whole days, e.g. 90,60,30"
+                                 ) from None
+    if any(d < 1 or d > 3660 for d in days):
+        raise click.BadParameter(f"{value!r}: each reminder is 1 to 3660 days before")
+    return days
+
+
+def _ics_path(ctx, param, value: Path) -> Path:
+    if value.suffix.lower() != ".ics":
+        raise click.BadParameter(f"{value} does not end in .ics; name the calendar FILE.ics")
+    if not value.parent.is_dir():
+        raise click.BadParameter(f"the folder {value.parent} does not exist")
+    return value
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 entry', '2 entries'."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+@main.command("calendar")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              callback=_ics_path, help="The calendar file to write (.ics).")
+@click.option("--remind", default="90,60,30", show_default=True, callback=_reminders,
+              help="Days before the last usable day to remind, comma separated.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Compute balances and alerts as of this day (YYYY-MM-DD). Default: each "
+                   "workbook's as-of date, else today.")
+@click.option("--cadence", is_flag=True, help="Add the monthly register update and the "
+              "quarterly review as recurring events.")
+def calendar_command(paths, out: Path, remind, as_of, cadence):
+    """Write an iCalendar file of the registers' expiries: an all-day event on each live
+    entry's last usable day, reminders before it, a weekly review for entries at lapse
+    risk; import it into Outlook, Google Calendar or Apple Calendar. Importing a newer file
+    updates the events instead of duplicating them."""
+    df, refused = collect(paths, as_of.date() if as_of else None)
+    for path, reason in refused:
+        click.echo(f"refused: {path}: {reason}", err=True)
+    if df.empty and not cadence:
+        raise click.ClickException("no register entries found")
+    calendar = expiries.plan(df, remind, cadence, as_of.date() if as_of else None)
+    write_file(out, expiries.to_ics(calendar.events))
+    live = calendar.count("expiry")
+    click.echo(f"Wrote {out}: {plural(live, 'entry', 'entries')} with "
+               f"{plural(calendar.count('remind'), 'reminder')} and "
+               f"{plural(calendar.count('review'), 'weekly review')}"
+               + (", and the register's monthly and quarterly cadence" if cadence else "")
+               + ".")
+    if calendar.past:
+        click.echo(f"Left out, past their last usable day: {plural(len(calendar.past), 'entry', 'entries')} "
+                   f"({'; '.join(calendar.past[:5])}{'; ...' if len(calendar.past) > 5 else ''}).")
+    if calendar.undated:
+        click.echo(f"Left out, no expiry date: {'; '.join(calendar.undated)}.")
+    if refused:
+        raise SystemExit(1)

@@ -6,11 +6,13 @@ Excel computes in each workbook.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from . import register
+from .dates import today
 from .errors import InputError, ReadError
 from .tables import read_table
 from .workbook.build import build
@@ -54,8 +56,10 @@ def _plain(value):
     return None if isinstance(value, Formula) else value
 
 
-def collect(paths) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
-    """Every register entry of every workbook, evaluated; and the files that were refused."""
+def collect(paths, as_of: date | None = None) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
+    """Every register entry of every workbook, evaluated as of ``as_of`` (default: each
+    workbook's own as-of date, else today; the ``as_of`` column says which); and the files
+    that were refused."""
     frames, refused = [], []
     for path in find_workbooks(paths):
         try:
@@ -68,9 +72,11 @@ def collect(paths) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
             refused.append((path, e.reason))
             continue
         rows = [{k: _plain(v) for k, v in r.items()} for r in entries.register if r]
-        df = register.evaluate(rows, _plain(entries.as_of))
+        day = as_of or _plain(entries.as_of) or today()
+        df = register.evaluate(rows, day)
         if not df.empty:
             df.insert(0, "workbook", str(path))
+            df["as_of"] = day
             frames.append(df)
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), refused
 

@@ -31,6 +31,7 @@ __all__ = [
     "safe_filename",
     "save_workbook",
     "write_atomically",
+    "write_file",
     "write_workbook",
 ]
 
@@ -159,6 +160,27 @@ class NotReplaced(XlcreditsError):
         self.path, self.kept = path, kept
         super().__init__(f"could not replace it ({error.strerror}); the original is "
                          f"untouched and the new workbook is {kept}")
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write a generated file that is not a workbook (a calendar, a CSV) atomically: a
+    temporary file in the same folder, then a replace. It is made from the workbooks,
+    which stay the source, so the previous one is replaced without a backup."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def save_workbook(wb: Workbook, path: Path) -> str:
