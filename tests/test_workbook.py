@@ -273,6 +273,7 @@ def test_filling_the_blank_template(tmp_path):
     assert round(get("lapse", 5), 2) == 445856.35 and get("alert", 5) == "LAPSE RISK"
     assert round(get("catch_up", 5), 2) == 22852.06
     # expired on May 31 but 60 days of grace run to July 30, after June 30: not
-    # EXPIRED; 1,000/151 a day x 30 days = 198.68 more used, 3,801.32 lapse
-    assert round(get("lapse", 6), 2) == 3801.32 and get("alert", 6) == "LAPSE RISK"
+    # EXPIRED; 1,000 used in 181 days (Jan 1 to Jun 30), x 30 days left = 165.75 more
+    # used, 3,834.25 lapse
+    assert round(get("lapse", 6), 2) == 3834.25 and get("alert", 6) == "LAPSE RISK"
     assert get("lapse", 7) == ""  # an empty row stays blank
