@@ -440,8 +440,7 @@ def CREDITUSED(balance, consumed):
 def CREDITALERT(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
                 lapse_threshold=None, review=None, reforecast=None, escalate=None,
                 grace_days=None):
-    """Alert of a register entry: EXPIRED, LAPSE RISK, the consumption alert reached
-    (90%, 75%, 50% at the rate card's thresholds) or blank."""
+    """Alert of a register entry: EXPIRED, LAPSE RISK, the consumption alert reached or blank."""
     return call("CREDITALERT", credits.credit_alert, balance, consumed, start_date,
                 expiry_date, as_of, monthly_rate, lapse_threshold, review, reforecast,
                 escalate, grace_days)

@@ -453,7 +453,7 @@ def build_dashboard(wb: Workbook) -> None:
         note = ws.cell(i, 3, why)
         note.font, note.alignment = Font(italic=True, color="595959", size=9), \
             Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[i].height = 12 * (1 + len(why) // 75)
+        ws.row_dimensions[i].height = 12 * (1 + len(why) // 60)
     define(wb, ADDIN_MISSING, "Dashboard", absolute(2, 4))
     total = 4 + len(rows)
     ws.cell(total, 1, "Problems found").font = Font(bold=True)
@@ -472,7 +472,7 @@ def build_dashboard(wb: Workbook) -> None:
     top = last + 2
     rows = [(f"={label}", needs_addin(f"COUNTIF(Reg_alert,A{i})"))
             for i, (label, *_) in enumerate(s.ALERT_STYLES, top + 1)]
-    rows.append((s.OK, needs_addin('COUNTIFS(Reg_balance,"<>",Reg_alert,"")')))
+    rows.append((s.OK, needs_addin('COUNTIFS(Reg_balance,">=0",Reg_alert,"")')))
     first, last = summary(ws, top, "Register entries by alert state", rows, "0")
     for i, (label, fill, font) in enumerate(s.ALERT_STYLES, first):
         ws.cell(i, 1).fill = PatternFill("solid", start_color=fill, end_color=fill)
