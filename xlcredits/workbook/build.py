@@ -448,8 +448,9 @@ def build_dashboard(wb: Workbook) -> None:
     ws.cell(3, 1, "Checks (each must be 0)").font = Font(bold=True, size=12)
     rows = checks()
     for i, (label, formula, why) in enumerate(rows, 4):
-        ws.cell(i, 1, label)
-        ws.cell(i, 2, formula).number_format = "0"
+        ws.cell(i, 1, label).alignment = Alignment(vertical="top")
+        value = ws.cell(i, 2, formula)
+        value.number_format, value.alignment = "0", Alignment(vertical="top")
         note = ws.cell(i, 3, why)
         note.font, note.alignment = Font(italic=True, color="595959", size=9), \
             Alignment(wrap_text=True, vertical="top")
