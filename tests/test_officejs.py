@@ -207,7 +207,8 @@ def run_child(calls, probes=None):
     )
     job = json.dumps({"calls": calls, "probes": probes or {}, "main_py": MAIN_PY})
     proc = subprocess.run([sys.executable, "-c", DRIVER], input=job, capture_output=True,
-                          text=True, env=env, cwd=tempfile.gettempdir(), timeout=300)
+                          text=True, env=env, cwd=tempfile.gettempdir(), timeout=300,
+                          check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(proc.stdout)
 

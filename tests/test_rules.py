@@ -119,7 +119,7 @@ def test_the_term_limit_is_the_cores():
     ws = wb["TCO"]
     years = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Year ")]
     assert len(years) == terms.MAX_TERM_YEARS == s.TERM_YEARS
-    sheet, ref = named(wb, "TCO_Years")
+    _, ref = named(wb, "TCO_Years")
     [dv] = [dv for dv in ws.data_validations.dataValidation if ref in str(dv.sqref)]
     assert (dv.type, dv.formula1, dv.formula2) == ("whole", "1", str(terms.MAX_TERM_YEARS))
     assert terms.term_cost(100, terms.MAX_TERM_YEARS) == 100 * terms.MAX_TERM_YEARS

@@ -72,7 +72,7 @@ def test_structure_of_the_template():
     assert ws.freeze_panes == "C2" and not ws.protection.sheet
     assert ws.auto_filter.ref == f"A1:{cell('catch_up', last)}"
     assert ws[cell("lapse", last)].value == (
-        f'=IF(F501="","",CREDITLAPSE(F501,G501,H501,I501,AsOfDate,L501,J501))')
+        '=IF(F501="","",CREDITLAPSE(F501,G501,H501,I501,AsOfDate,L501,J501))')
     assert ws[cell("balance", last)].protection.locked is False
     assert ws[cell("balance", 2)].fill.start_color.rgb.endswith("DDEBF7")  # inputs are blue
     assert ws[cell("lapse", 2)].protection.locked is True

@@ -10,8 +10,8 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from .. import __version__, rates
 from . import schema as s
@@ -426,11 +426,11 @@ def checks() -> list[tuple[str, str, str]]:
     required = ", ".join(c.header.lower() for c in s.REGISTER_INPUTS if c.required)
     return [
         ("xlcredits functions not available", "=IF(ISERROR(CREDITREMAINING(1,0)),1,0)",
-         "1 when this program cannot run the xlcredits functions (no add-in, LibreOffice): "
-         "every grey cell then shows an error; install the add-in (Start sheet)."),
+         ("1 when this program cannot run the xlcredits functions (no add-in, LibreOffice): "
+          "every grey cell then shows an error; install the add-in (Start sheet).")),
         ("Cells showing an error or a message", "=" + "+".join(shown),
-         "Register and TCO cells that show an error (#NAME?, #VALUE!...) or an xlcredits "
-         "message (\"CREDITLAPSE: ...\"): read the cell and fix the input it names."),
+         ("Register and TCO cells that show an error (#NAME?, #VALUE!...) or an xlcredits "
+          "message (\"CREDITLAPSE: ...\"): read the cell and fix the input it names.")),
         ("Entries missing a required input", f"=SUMPRODUCT((({entry})>0)*(({lacking})>0))",
          f"Register rows with an entry but a blank {required}."),
         ("Entries expiring before they start",
