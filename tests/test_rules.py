@@ -171,3 +171,27 @@ def test_without_the_addin_the_dashboard_says_so_and_counts_nothing(review_60, t
     assert wb["Start"]["B2"].value.startswith("CHECKS FAIL: the xlcredits functions are not")
     assert [wb["Lists"].cell(r, 6).value for r in range(2, 8)] == [
         "EXPIRED", "LAPSE RISK", "90%", "75%", "60%", "OK"]
+
+
+@needs_libreoffice
+@pytest.mark.slow
+def test_the_example_prints_briefly_and_its_pdf_tells_the_truth(tmp_path):
+    import subprocess
+
+    pdf = libreoffice.convert(EXAMPLE, "pdf", tmp_path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
+    # Start 1, Register 1 (12 entries, one page wide), TCO 2, Rates 2, Dashboard 1,
+    # xlwings.conf 1: was 57 pages before print settings
+    assert pages <= 8
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "CHECKS FAIL: the xlcredits functions are not available" in text
+    dashboard = text[text.index("Checks (each must be 0)"):]
+    state_lines = [line.split() for line in dashboard.splitlines()
+                   if line.strip().split(" ")[0] in ("EXPIRED", "OK", "90%", "75%", "50%")]
+    assert state_lines and all(line[-3:] == ["needs", "the", "add-in"]
+                               for line in state_lines), state_lines
+    problems = next(line for line in dashboard.splitlines() if "Problems found" in line)
+    assert int(problems.split()[2]) > 0  # the failing check, visible
