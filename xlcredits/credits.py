@@ -20,13 +20,14 @@ from datetime import date
 import numpy as np
 
 from .dates import check_order, ordinals, today
-from .inputs import broadcast, fraction, nonnegative, numbers, positive, result, whole
+from .inputs import broadcast, fraction, nonnegative, numbers, positive, require, result, whole
 from .rates import rate
 
 __all__ = [
     "ALERTS",
     "ALERT_LEVELS",
     "DAYS_PER_MONTH",
+    "MAX_GRACE_DAYS",
     "alert_label",
     "alert_states",
     "credit_alert",
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 DAYS_PER_MONTH = 365 / 12
+MAX_GRACE_DAYS = 3650
+"""The longest grace period accepted: ten years (90 days is the common one)."""
 
 
 @dataclass
@@ -67,7 +70,10 @@ def _project(balance, consumed, start_date, expiry_date, as_of=None, monthly_rat
     expiry = ordinals("expiry_date", expiry_date)
     now = ordinals("as_of", as_of, today())
     monthly = nonnegative("monthly_rate", numbers("monthly_rate", monthly_rate, np.nan))
-    grace = whole("grace_days", numbers("grace_days", grace_days, 0.0), minimum=0)
+    grace = whole("grace_days", nonnegative("grace_days", numbers("grace_days", grace_days,
+                                                                 0.0)), minimum=0)
+    require("grace_days", grace, grace <= MAX_GRACE_DAYS, "is longer than any contract's grace",
+            f"enter at most {MAX_GRACE_DAYS} days")
     bal, used, start, expiry, now, monthly, grace = broadcast(
         balance=bal, consumed=used, start_date=start, expiry_date=expiry, as_of=now,
         monthly_rate=monthly, grace_days=grace)

@@ -13,7 +13,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .. import __version__, rates
+from .. import __version__, credits, rates
 from . import schema as s
 from .entries import Entries, Formula, Value
 from .xstring import encode
@@ -262,8 +262,10 @@ def validation(column: s.Column, first: str, last: int) -> DataValidation | None
                               errorStyle="stop" if strict else "information",
                               error=f"Pick one of the list ({column.choices[5:]}).", **common)
     if column.key == "grace_days":
-        return DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                              error="Enter whole days, zero or more.", **common)
+        return DataValidation(type="whole", operator="between", formula1="0",
+                              formula2=str(credits.MAX_GRACE_DAYS),
+                              error=f"Enter whole days from 0 to {credits.MAX_GRACE_DAYS}.",
+                              **common)
     if column.kind in ("number", "money"):
         return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                               error="Enter a number, zero or more.", **common)
