@@ -68,7 +68,8 @@ def collect(paths) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
             refused.append((path, e.reason))
             continue
         rows = [{k: _plain(v) for k, v in r.items()} for r in entries.register if r]
-        df = register.evaluate(rows, _plain(entries.as_of))
+        rates = {k: _plain(v) for k, v in entries.rates.items()}  # its alert thresholds
+        df = register.evaluate(rows, _plain(entries.as_of), rates)
         if not df.empty:
             df.insert(0, "workbook", str(path))
             frames.append(df)
