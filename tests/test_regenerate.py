@@ -384,3 +384,22 @@ def test_cli_jobs_use_several_processes(tmp_path):
 def test_cli_with_nothing_to_do(tmp_path):
     result = CliRunner().invoke(main, ["regenerate", str(tmp_path)])
     assert result.exit_code == 1 and "no .xlsx workbooks found" in result.output
+
+
+def test_a_v1_register_grown_past_500_rows_migrates(tmp_path):
+    # v1's builder put its formulas in every row of a grown register: row 2's, moved down
+    from openpyxl.formula.translate import Translator
+
+    path = tmp_path / "big.xlsx"
+    wb = load_workbook(V1_EXAMPLE)
+    ws = wb["Register"]
+    for row in range(502, 602):
+        for c in ws[2]:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                ws.cell(row, c.column).value = Translator(c.value, c.coordinate) \
+                    .translate_formula(f"{c.column_letter}{row}")
+    ws.cell(580, 1).value = "late entry"
+    wb.save(path)
+    [outcome] = batch.regenerate([path])
+    assert outcome.result == "regenerated", outcome.message
+    assert entries_of(path).register[578]["id"] == "late entry"  # row 580 is entry 579
