@@ -3,7 +3,7 @@ written from DOMAIN.md section 6 and the day-count conventions in credits.py's d
 sharing no code with xlcredits. Tests compare what xlcredits (its core, the workbook's
 formulas, the report) shows with this."""
 
-from datetime import date
+from datetime import date, timedelta
 
 LAPSE_ALERT = 0.20  # DOMAIN.md 6: projected unconsumed at expiry above 20%
 CONSUMPTION_ALERTS = (0.90, 0.75, 0.50)  # DOMAIN.md 6: 50%, 75%, 90% consumed
@@ -17,6 +17,7 @@ def position(entry: dict, as_of: date) -> dict:
     """Remaining, projected lapse, value at risk and alert of one register entry."""
     balance, consumed = float(entry["balance"]), float(entry.get("consumed") or 0)
     start, expiry = day(entry["start"]), day(entry["expiry"])
+    expiry += timedelta(days=int(entry.get("grace_days") or 0))  # usable through the grace
     if as_of < start:
         days_left = (expiry - start).days + 1
         daily = 0.0

@@ -145,3 +145,17 @@ def test_core_modules_declare_their_api_and_keep_helpers_private():
                   and v.__module__ == module.__name__ and not n.startswith("_")}
         assert public <= set(module.__all__), f"{name}: public but not in __all__: " \
                                               f"{public - set(module.__all__)}"
+
+
+def test_duckdb_is_optional_and_its_absence_is_a_clean_message(tmp_path):
+    # the logins extra: a Lite install (micropip, no DuckDB for Pyodide on PyPI) lacks it
+    csv = tmp_path / "LoginHistory.csv"
+    csv.write_text("Username,Login Time,Status\na@x.com,1/15/2026 11:30:05 PM,Success\n")
+    code = ("import sys; sys.modules['duckdb'] = None\n"
+            "import xlcredits.cli, xlcredits.udfs\n"
+            "from xlcredits.loginhistory import read_history\n"
+            "try:\n    read_history(sys.argv[1])\n"
+            "except Exception as e:\n    print(type(e).__name__, e)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(csv)], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith("InputError Login History=") and "pip install duckdb" in out

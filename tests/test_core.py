@@ -224,3 +224,33 @@ def test_credit_lapse_bounded_and_non_increasing_in_consumed(balance, used, more
     lapse = credit_lapse(balance, used, 46023, 46387, as_of, rate)
     assert 0.0 <= lapse <= balance
     assert credit_lapse(balance, used + more, 46023, 46387, as_of, rate) <= lapse + 1e-6 * max(1.0, balance)
+
+
+# --- grace days (DOMAIN.md section 6: a grace period after expiry) ------------------------
+
+def test_grace_days_extend_use_alert_depletion_and_catchup():
+    from xlcredits import credits as c
+    from xlcredits.errors import InputError as Bad
+    case = (1_200_000, 300_000, "2026-01-01", "2026-12-31", "2026-06-30")
+    # no grace and a blank grace are the worked case: 595,027.62
+    assert round(c.credit_lapse(*case, None, None), 2) == round(c.credit_lapse(*case, None, 0),
+                                                                2) == 595027.62
+    # 90 days: 274 days left, 300,000/181 x 274 = 454,143.65 more, 445,856.35 lapse
+    assert round(c.credit_lapse(*case, None, 90), 2) == 445856.35
+    # catch-up to 20% (240,000): 205,856.35 over 274 days x 365/12 = 22,852.06 a month
+    assert round(c.credit_catchup(*case, None, None, 90), 2) == 22852.06
+    # 900,000 left at 300,000/181 a day runs out after 543 days: beyond expiry + 90 either way
+    assert str(c.credit_depletion(*case, None, 90)) == "NaT"
+    # 1000 with 500 used by Jan 10 (50 a day): 10 more days, inside a grace or not
+    assert str(c.credit_depletion(1000, 500, "2026-01-01", "2026-01-15", "2026-01-10", None,
+                                  30)) == "2026-01-20"
+    # expired on Dec 31: 15 days later, EXPIRED without grace, not with 30 days of it
+    late = (1000, 400, "2026-01-01", "2026-12-31", "2027-01-15")
+    assert c.credit_alert(*late) == "EXPIRED"
+    assert c.credit_alert(*late, grace_days=30) == "LAPSE RISK"  # 600 of 1000 will lapse
+    # the edge: with 15 days the last day of use is Jan 15 itself; with 14 it was Jan 14
+    assert c.credit_alert(*late, grace_days=15) == "LAPSE RISK"
+    assert c.credit_alert(*late, grace_days=14) == "EXPIRED"
+    for bad, words in ((-1, "negative"), (1.5, "whole"), (3651, "at most 3650")):
+        with pytest.raises(Bad, match=words):
+            c.credit_lapse(*case, None, bad)

@@ -53,12 +53,20 @@ def test_the_example_workbook(tmp_path):
     code, out = run("calendar", EXAMPLE, "--out", tmp_path / "expiries.ics")
     assert code == 0, out
     _, theirs = parse_both(tmp_path / "expiries.ics")
+    def last_day(e):  # usable through expiry + grace days
+        return e["expiry"] + timedelta(days=int(e.get("grace_days") or 0))
+
     live = [e for e in example_entries().register
-            if e.get("expiry") and e["expiry"] >= date(2026, 10, 31)]  # the example's as-of
+            if e.get("expiry") and last_day(e) >= date(2026, 10, 31)]  # the example's as-of
     expiry_events = [e for e in theirs.events if " expires: " in e.summary
                      and not e.summary.startswith("In ")]
     assert len(expiry_events) == len(live) == 11  # 12 entries, PSV-001 expired 2026-09-30
-    assert {e.dtstart for e in expiry_events} == {e["expiry"] for e in live}
+    assert {e.dtstart for e in expiry_events} == {last_day(e) for e in live}
+    # MC-001 has 30 grace days in the sample: its last usable day is 30 days after expiry
+    mc = next(e for e in example_entries().register if e["id"] == "MC-001")
+    assert mc["grace_days"] == 30
+    assert next(e for e in expiry_events if e.summary.startswith("MC-001")).dtstart == \
+        mc["expiry"] + timedelta(days=30)
     assert "11 entries" in out and "PSV-001" in out and "past their last usable day" in out
     # FLX-001: 5,320,000 credits left at $0.005, LAPSE RISK in the example
     flx = next(e for e in theirs.events if e.summary.startswith("FLX-001 expires"))
@@ -70,7 +78,7 @@ def test_the_example_workbook(tmp_path):
 def test_all_day_dates_month_ends_leap_years_and_reminders(tmp_path):
     rows = [entry("LEAP", date(2028, 2, 29)),  # a leap day
             entry("MAR", date(2027, 3, 31)),
-            entry("GRACE", date(2026, 12, 31), grace_days=90)]  # with grace days, if held
+            entry("GRACE", date(2026, 12, 31), grace_days=90)]
     path = workbook(tmp_path / "w.xlsx", rows, date(2026, 6, 30))
     code, out = run("calendar", path, "--out", tmp_path / "c.ics", "--remind", "60,30,1")
     assert code == 0, out
@@ -84,6 +92,9 @@ def test_all_day_dates_month_ends_leap_years_and_reminders(tmp_path):
     # 2027-03-31 - 30 days = 2027-03-01 (February 2027 has 28 days: - 60 = 2027-01-30)
     assert days["In 30 days MAR expires: Flex Credits, Packs MAR"] == date(2027, 3, 1)
     assert days["In 60 days MAR expires: Flex Credits, Packs MAR"] == date(2027, 1, 30)
+    # 2026-12-31 + 90 grace days = 2027-03-31 (31 + 28 + 31 days); 30 days before: Mar 1
+    assert days["GRACE expires: Flex Credits, Packs GRACE"] == date(2027, 3, 31)
+    assert days["In 30 days GRACE expires: Flex Credits, Packs GRACE"] == date(2027, 3, 1)
     for e in ours:  # all-day: a DATE value, no time zone, one day long
         assert type(e["DTSTART"].dt) is date and "TZID" not in e["DTSTART"].params
         assert e["DTEND"].dt - e["DTSTART"].dt == timedelta(days=1)

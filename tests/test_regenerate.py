@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlcredits import batch
@@ -78,6 +79,7 @@ def test_migration_from_each_frozen_template(frozen, tmp_path):
     assert outcome.result == "regenerated", outcome.message
     after = load_workbook(path)
     reg = after["Register"]
+    col = {c.value: c.column for c in reg[1]}  # the new version's columns, by header
     for header, value in typed.items():
         cell = reg.cell(2, col[header])
         assert cell.value == value, header  # same value ...
@@ -88,6 +90,48 @@ def test_migration_from_each_frozen_template(frozen, tmp_path):
     got = entries_of(path)
     assert got.tco["Seats"] == 321 and got.rates == {"flex.pack_price": 450}
     assert reg.cell(2, col["Projected lapse"]).value.startswith("=IF(F2")  # formulas rebuilt
+    assert after.defined_names[s.VERSION_NAME].attr_text == str(s.SCHEMA_VERSION)
+    assert reg.cell(2, col["Grace days"]).value is None  # v1 had none: blank
+
+
+V1_EXAMPLE = Path(__file__).parent / "data" / "example-v1.xlsx"  # workbooks/example.xlsx as
+# committed at schema 1 (xlcredits 0.1.0, commit ffa40b5): a filled version-1 workbook
+
+
+def test_the_released_v1_template_ships_byte_identical_in_the_package():
+    shipped = Path(s.__file__).parents[1] / "data" / "templates" / "xlcredits-template-v1.xlsx"
+    assert shipped.read_bytes() == (Path(__file__).parent / "frozen" /
+                                    "xlcredits-template-v1.xlsx").read_bytes()
+
+
+def test_a_filled_v1_workbook_migrates_to_v2_with_every_entry_and_grace_blank(tmp_path):
+    path = tmp_path / "example.xlsx"
+    path.write_bytes(V1_EXAMPLE.read_bytes())
+    wb = open_workbook(path)
+    before = read_entries(path, wb)
+    wb.close()
+    assert len(before.register) == 12 and all("grace_days" not in e for e in before.register)
+    [outcome] = batch.regenerate([path])
+    assert outcome.result == "regenerated", outcome.message
+    after = entries_of(path)
+    assert after.register == before.register  # every entry, every field, grace blank
+    assert (after.tco, after.rates, after.as_of) == (before.tco, before.rates, before.as_of)
+    wb = load_workbook(path)
+    assert wb.defined_names[s.VERSION_NAME].attr_text == "2"
+    headers = [c.value for c in wb["Register"][1]]
+    assert headers == [c.header for c in s.REGISTER]
+    grace = headers.index("Grace days") + 1
+    assert all(wb["Register"].cell(r, grace).value is None for r in range(2, 14))
+
+
+def test_v1_data_outside_the_input_areas_is_still_refused(tmp_path):
+    path = tmp_path / "example.xlsx"
+    wb = load_workbook(V1_EXAMPLE)
+    wb["Dashboard"]["A40"] = "my own note"
+    wb["Register"]["P3"] = 1  # v1's Consumed % (P): a formula typed over
+    wb.save(path)
+    message = refusal(path)
+    assert "Dashboard!A40" in message and "Register!P3" in message
 
 
 text = st.one_of(st.sampled_from(HOSTILE), st.text(st.characters(blacklist_categories=("Cs",)),
@@ -218,7 +262,7 @@ def test_refuses_a_newer_schema(tmp_path):
     wb.save(tmp_path / "new.xlsx")
     before = (tmp_path / "new.xlsx").read_bytes()
     assert refusal(tmp_path / "new.xlsx") == ("was made by a newer xlcredits (schema 99; this "
-                                              "is 1): upgrade xlcredits")
+                                              f"is {s.SCHEMA_VERSION}): upgrade xlcredits")
     assert (tmp_path / "new.xlsx").read_bytes() == before
 
 
@@ -230,13 +274,15 @@ def test_refuses_a_workbook_not_made_by_xlcredits(tmp_path):
 def test_refuses_data_the_template_has_no_place_for(tmp_path):
     path = write(example_entries(), tmp_path / "w.xlsx")
     wb = load_workbook(path)
-    wb["Register"]["O3"] = 12345  # typed over the Remaining formula
+    remaining = get_column_letter(next(i for i, c in enumerate(s.REGISTER, 1)
+                                       if c.key == "remaining"))
+    wb["Register"][f"{remaining}3"] = 12345  # typed over the Remaining formula
     wb["TCO"]["D5"] = "my note"  # beside the model
     wb.create_sheet("Scratch")["A1"] = "keep me"
     wb.save(path)
     message = refusal(path)
     assert message.startswith("has data outside the input areas")
-    for place in ("Register!O3", "TCO!D5", "Scratch"):
+    for place in (f"Register!{remaining}3", "TCO!D5", "Scratch"):
         assert place in message
 
 
@@ -250,7 +296,8 @@ def test_entries_beyond_the_register_rows_are_carried_and_the_register_grows(tmp
     register = load_workbook(path)["Register"]
     assert register["A502"].value == "row 501" and register["F502"].value == 10
     assert register.max_row == 1 + 700  # 501 entries + 100 spare = 601, rounded up to 700
-    assert register["Q502"].value.startswith('=IF(F502="","",CREDITLAPSE(F502')
+    lapse = get_column_letter(next(i for i, c in enumerate(s.REGISTER, 1) if c.key == "lapse"))
+    assert register[f"{lapse}502"].value.startswith('=IF(F502="","",CREDITLAPSE(F502')
 
 
 @pytest.mark.parametrize("make, reason", [
@@ -355,3 +402,23 @@ def test_cli_jobs_use_several_processes(tmp_path, monkeypatch):
 def test_cli_with_nothing_to_do(tmp_path):
     result = CliRunner().invoke(main, ["regenerate", str(tmp_path)])
     assert result.exit_code == 1 and "no .xlsx workbooks found" in result.output
+
+
+def test_a_v1_register_grown_past_500_rows_migrates(tmp_path):
+    # v1's builder put its formulas in every row of a grown register: row 2's, moved down
+    from openpyxl.formula.translate import Translator
+
+    path = tmp_path / "big.xlsx"
+    wb = load_workbook(V1_EXAMPLE)
+    ws = wb["Register"]
+    for row in range(502, 602):
+        for c in ws[2]:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                ws.cell(row, c.column).value = Translator(c.value, c.coordinate) \
+                    .translate_formula(f"{c.column_letter}{row}")
+    ws.cell(580, 1).value = "late entry"
+    wb.save(path)
+    [outcome] = batch.regenerate([path])
+    assert outcome.result == "regenerated", outcome.message
+    late = entries_of(path).register[578]["id"]  # row 580 is entry 579
+    assert getattr(late, "value", late) == "late entry"

@@ -71,20 +71,27 @@ def test_structure_of_the_template():
                  "Projected lapse", "Lapse %", "Value at risk ($)", "Alert"):
         assert text in headers
     last = 1 + s.REGISTER_ROWS
-    assert ws.freeze_panes == "C2" and ws.protection.sheet and not ws.protection.password
-    assert ws.protection.sort is False and ws.protection.autoFilter is False  # allowed
-    assert ws.auto_filter.ref.startswith("A1:")
-    assert ws[cell("lapse", last)].value.startswith('=IF(F501="","",CREDITLAPSE(F501,G501')
+    # Excel refuses to sort a range with locked cells on a protected sheet, whatever the
+    # protection allows: the register is left unprotected so that sorting works
+    assert ws.freeze_panes == "C2" and not ws.protection.sheet
+    assert ws.auto_filter.ref == f"A1:{cell('catch_up', last)}"
+    assert ws[cell("lapse", last)].value == (
+        '=IF(F501="","",CREDITLAPSE(F501,G501,H501,I501,AsOfDate,L501,J501))')
     assert ws[cell("balance", last)].protection.locked is False
+    assert ws[cell("balance", 2)].fill.start_color.rgb.endswith("DDEBF7")  # inputs are blue
     assert ws[cell("lapse", 2)].protection.locked is True
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws[cell("start", 2)].number_format == "yyyy-mm-dd"
     rules = {(str(dv.sqref), dv.type, dv.formula1) for dv in ws.data_validations.dataValidation}
     assert ("B2:B501", "list", "=List_CreditTypes") in rules
     assert ("F2:F501", "decimal", "0") in rules
     assert ("I2:I501", "date", "H2") in rules  # expiry on or after start
+    assert ("J2:J501", "whole", "0") in rules  # grace days
     assert all(dv.error and dv.prompt for dv in ws.data_validations.dataValidation)
     cf = [r.formula[0] for rng in ws.conditional_formatting for r in rng.rules]
-    assert cf == ['"EXPIRED"', '"LAPSE RISK"', '"90%"', '"75%"', '"50%"']
+    assert cf == ['"EXPIRED"', '"LAPSE RISK"', 'TEXT(credits_alert_escalate,"0%")',
+                  'TEXT(credits_alert_reforecast,"0%")', 'TEXT(credits_alert_review,"0%")']
     names = wb.defined_names
     assert names[s.VERSION_NAME].attr_text == str(s.SCHEMA_VERSION)
     assert names["AsOfDate"].attr_text.startswith("'Start'!$B$")
@@ -241,13 +248,18 @@ def test_filling_the_blank_template(tmp_path):
     sheet, ref = wb.defined_names["AsOfDate"].attr_text.split("!")
     wb[sheet.strip("'")][ref.replace("$", "")] = date(2026, 6, 30)
     ws = wb["Register"]
-    rows = [  # as typed: ID, type, product, contract, unit, balance, consumed, start, expiry, value
+    rows = [  # as typed: ID, type, product, contract, unit, balance, consumed, start, expiry,
+        # grace days, value
         ("A-1", "Flex Credits", "Packs", "Q-1", "credits", 1_200_000, 300_000,
-         date(2026, 1, 1), date(2026, 12, 31), 0.005),
+         date(2026, 1, 1), date(2026, 12, 31), None, 0.005),
         ("A-2", "Training credits and vouchers", "Vouchers", "T-9", "vouchers", 10, 9,
-         date(2026, 1, 1), date(2026, 12, 31), 400),
+         date(2026, 1, 1), date(2026, 12, 31), None, 400),
         ("A-3", "Customer success funds", "Co-funding", "C-3", "USD", 5000, 1000,
-         date(2025, 1, 1), date(2025, 12, 31), 1),
+         date(2025, 1, 1), date(2025, 12, 31), None, 1),
+        ("A-4", "Flex Credits", "Packs", "Q-1", "credits", 1_200_000, 300_000,
+         date(2026, 1, 1), date(2026, 12, 31), 90, 0.005),
+        ("A-5", "Customer success funds", "Co-funding", "C-3", "USD", 5000, 1000,
+         date(2026, 1, 1), date(2026, 5, 31), 60, 1),
     ]
     for r, values in enumerate(rows, 2):
         for col, v in enumerate(values, 1):
@@ -265,4 +277,13 @@ def test_filling_the_blank_template(tmp_path):
     assert (get("lapse", 3), get("alert", 3)) == (0, "90%")
     # A-3: expired a year before: 4,000 left lapses, $4,000 at risk
     assert (get("lapse", 4), get("value_at_risk", 4), get("alert", 4)) == (4000, 4000, "EXPIRED")
-    assert get("lapse", 5) == ""  # an empty row stays blank
+    # A-4: A-1 with 90 days of grace: 274 days left, 300,000/181 x 274 = 454,143.65 more
+    # used, so 445,856.35 lapse (37% > 20%): still LAPSE RISK; catch-up (445,856.35 -
+    # 240,000) / 274 x 365/12 = 22,852.06 a month
+    assert round(get("lapse", 5), 2) == 445856.35 and get("alert", 5) == "LAPSE RISK"
+    assert round(get("catch_up", 5), 2) == 22852.06
+    # A-5: expired on May 31 but 60 days of grace run to July 30, after June 30: not
+    # EXPIRED; 1,000 used in 181 days (Jan 1 to Jun 30), x 30 days left = 165.75 more
+    # used, 3,834.25 lapse
+    assert round(get("lapse", 6), 2) == 3834.25 and get("alert", 6) == "LAPSE RISK"
+    assert get("lapse", 7) == ""  # an empty row stays blank

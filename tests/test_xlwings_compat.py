@@ -56,7 +56,7 @@ def test_vba_wrapper_generates_for_the_whole_module(windows):
     assert "Function FLEXCOST(actions, Optional discount, Optional credits_per_action, " \
            "Optional pack_price, Optional pack_size)" in vba
     assert "Function CREDITLAPSE(balance, consumed, start_date, expiry_date, " \
-           "Optional as_of, Optional monthly_rate)" in vba
+           "Optional as_of, Optional monthly_rate, Optional grace_days)" in vba
     for name in EXCEL_FUNCTIONS:
         assert f'{name} = XLPy.CallUDF("xlcredits._udfs_windows", "{name}"' in vba
 

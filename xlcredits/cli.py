@@ -84,7 +84,8 @@ def example(out: Path, template_out: Path):
     entries = example_entries()
     write(build(entries), out, "the example")
     click.echo(f"\nCredit position as of {entries.as_of:%Y-%m-%d} (the example register):")
-    click.echo(register.position(register.evaluate(entries.register, entries.as_of)))
+    click.echo(register.position(register.evaluate(entries.register, entries.as_of, entries.rates),
+                                   entries.rates))
 
 
 @main.command()

@@ -6,6 +6,10 @@ be used; elapsed days = as_of - start_date + 1; remaining days = expiry_date -
 as_of (from start to expiry, expiry - start + 1 days, while as_of is before
 the start). The run rate is consumed / elapsed days; a given ``monthly_rate``
 is converted at 12 / 365 months a day.
+
+A grace period (``grace_days``, DOMAIN.md section 6) extends use past the
+expiry date: credits are usable through expiry_date + grace_days, the lapse
+is projected to the end of the grace, and EXPIRED starts only after it.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from datetime import date
 import numpy as np
 
 from .dates import check_order, ordinals, today
-from .inputs import broadcast, fraction, nonnegative, numbers, positive, result
+from .inputs import broadcast, fraction, nonnegative, numbers, positive, require, result, whole
 from .rates import rate
 
 __all__ = [
     "ALERTS",
+    "ALERT_LEVELS",
     "DAYS_PER_MONTH",
+    "MAX_GRACE_DAYS",
+    "alert_label",
+    "alert_states",
     "credit_alert",
     "credit_catchup",
     "credit_depletion",
@@ -32,6 +40,8 @@ __all__ = [
 ]
 
 DAYS_PER_MONTH = 365 / 12
+MAX_GRACE_DAYS = 3650
+"""The longest grace period accepted: ten years (90 days is the common one)."""
 
 
 @dataclass
@@ -51,8 +61,9 @@ class Projection:
 
 
 def _project(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
-            ) -> Projection:
-    """Check the arguments shared by the register functions and project to expiry."""
+             grace_days=None) -> Projection:
+    """Check the arguments shared by the register functions and project to the last day
+    of use: the expiry date plus the grace days."""
     bal = nonnegative("balance", numbers("balance", balance))
     used = nonnegative("consumed", numbers("consumed", consumed))
     start = ordinals("start_date", start_date)
@@ -60,10 +71,15 @@ def _project(balance, consumed, start_date, expiry_date, as_of=None, monthly_rat
     now = ordinals("as_of", as_of, today())
     monthly = nonnegative("monthly_rate", numbers("monthly_rate", monthly_rate, np.nan))
     planned = not np.isnan(monthly).all()  # before broadcasting: usually one NaN
-    bal, used, start, expiry, now, monthly = broadcast(
+    grace = whole("grace_days", nonnegative("grace_days", numbers("grace_days", grace_days,
+                                                                 0.0)), minimum=0)
+    require("grace_days", grace, grace <= MAX_GRACE_DAYS, "is longer than any contract's grace",
+            f"enter at most {MAX_GRACE_DAYS} days")
+    bal, used, start, expiry, now, monthly, grace = broadcast(
         balance=bal, consumed=used, start_date=start, expiry_date=expiry, as_of=now,
-        monthly_rate=monthly)
+        monthly_rate=monthly, grace_days=grace)
     check_order("expiry_date", expiry, "start_date", start)
+    expiry = expiry + grace.astype(np.int64)
     before_start = now < start
     if before_start.any():
         elapsed = np.maximum(now - start + 1, 1)
@@ -79,7 +95,8 @@ def _project(balance, consumed, start_date, expiry_date, as_of=None, monthly_rat
     return Projection(bal, used, expiry, now, daily, remaining)
 
 
-def credit_lapse(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None):
+def credit_lapse(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
+                 grace_days=None):
     """Credits projected to remain unused at expiry, at the run rate or a given rate.
 
     Parameters
@@ -96,11 +113,15 @@ def credit_lapse(balance, consumed, start_date, expiry_date, as_of=None, monthly
     monthly_rate : array_like, optional
         Expected consumption per month. If omitted (or blank), the run rate
         so far: consumed / elapsed days.
+    grace_days : array_like, optional
+        Whole days after the expiry date during which the credits can still
+        be used. 0 if omitted.
 
     Returns
     -------
     float or ndarray
-        Credits projected unused at expiry, from 0 to ``balance``.
+        Credits projected unused at expiry (at the end of the grace), from 0
+        to ``balance``.
 
     Notes
     -----
@@ -118,9 +139,14 @@ def credit_lapse(balance, consumed, start_date, expiry_date, as_of=None, monthly
     595027.62
     >>> credit_lapse(1000, 400, "2026-01-01", "2026-12-31", "2027-01-15")
     600.0
+
+    With 90 days of grace the worked case has 274 days left instead of 184.
+
+    >>> round(credit_lapse(1_200_000, 300_000, "2026-01-01", "2026-12-31", "2026-06-30", None, 90), 2)
+    445856.35
     """
     return result(_project(balance, consumed, start_date, expiry_date, as_of,
-                          monthly_rate).lapse)
+                           monthly_rate, grace_days).lapse)
 
 
 def credit_remaining(balance, consumed):
@@ -162,13 +188,43 @@ def value_at_risk(lapse, unit_value):
 
 
 ALERTS = ("EXPIRED", "LAPSE RISK")
+"""The alert states that embed no number, in precedence order."""
+
+ALERT_LEVELS = (("escalate", "credits.alert_escalate"),
+                ("reforecast", "credits.alert_reforecast"),
+                ("review", "credits.alert_review"))
+"""The consumption alerts, highest first: the argument of CREDITALERT and its rate card key."""
+
+
+def alert_label(level) -> str:
+    """The label of a consumption alert: its threshold as a whole percentage, halves rounded
+    up as Excel's TEXT(level, "0%") does (0.625 -> "63%").
+
+    >>> alert_label(0.9), alert_label(0.625)
+    ('90%', '63%')
+    """
+    return f"{int(np.floor(float(level) * 100 + 0.5 + 1e-9))}%"
+
+
+def alert_states(review=None, reforecast=None, escalate=None) -> tuple[str, ...]:
+    """Every state CREDITALERT can show, in precedence order, but blank (OK).
+
+    >>> alert_states()
+    ('EXPIRED', 'LAPSE RISK', '90%', '75%', '50%')
+    >>> alert_states(review=0.6)
+    ('EXPIRED', 'LAPSE RISK', '90%', '75%', '60%')
+    """
+    given = {"review": review, "reforecast": reforecast, "escalate": escalate}
+    levels = [rate(key) if given[name] is None else given[name] for name, key in ALERT_LEVELS]
+    return ALERTS + tuple(dict.fromkeys(alert_label(v) for v in levels))
 
 
 def credit_alert(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
-                 lapse_threshold=None, review=None, reforecast=None, escalate=None):
+                 lapse_threshold=None, review=None, reforecast=None, escalate=None,
+                 grace_days=None):
     """The alert of a register entry, as text.
 
-    Precedence: "EXPIRED" (as_of after the expiry date), then "LAPSE RISK"
+    Precedence: "EXPIRED" (as_of after the expiry date and its grace), then "LAPSE RISK"
     (projected lapse above ``lapse_threshold`` of the balance), then the
     highest consumption threshold reached ("90%", "75%", "50%" at the
     defaults), else "".
@@ -180,7 +236,9 @@ def credit_alert(balance, consumed, start_date, expiry_date, as_of=None, monthly
     review, reforecast, escalate : array_like, optional
         Consumption thresholds; rate card ``credits.alert_review`` (0.50),
         ``credits.alert_reforecast`` (0.75), ``credits.alert_escalate`` (0.90).
-        The label is the threshold as a percentage.
+        The label is the threshold as a percentage (:func:`alert_label`).
+    grace_days : array_like, optional
+        Whole days of use after the expiry date. 0 if omitted.
 
     Examples
     --------
@@ -191,7 +249,7 @@ def credit_alert(balance, consumed, start_date, expiry_date, as_of=None, monthly
     >>> credit_alert(1000, 500, "2026-01-01", "2026-12-31", "2027-01-01")
     'EXPIRED'
     """
-    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
+    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate, grace_days)
     limit = fraction("lapse_threshold", numbers("lapse_threshold", lapse_threshold,
                                                 rate("credits.lapse_alert")))
     levels = [fraction(name, numbers(name, value, rate(key)), upper=1.0 + 1e-12)
@@ -208,14 +266,16 @@ def credit_alert(balance, consumed, start_date, expiry_date, as_of=None, monthly
         highest = np.where((share >= level) & (level > highest) & (bal > 0), level, highest)
     out = np.full(bal.shape, "", dtype=object)
     reached = highest >= 0
-    out[reached] = [f"{v:.0%}" for v in highest[reached]]
+    out[reached] = [alert_label(v) for v in highest[reached]]
     out[lapse > limit * bal] = ALERTS[1]
     out[now > expiry] = ALERTS[0]
     return out.item() if out.ndim == 0 else out
 
 
-def credit_depletion(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None):
-    """Day the balance runs out at the run rate (or a given rate); NaT if not before expiry.
+def credit_depletion(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
+                     grace_days=None):
+    """Day the balance runs out at the run rate (or a given rate); NaT if not before expiry
+    (the end of the grace, with ``grace_days``).
 
     The day is as_of + ceil(remaining balance / daily rate): the first day
     whose consumption exhausts it. An exhausted balance gives as_of itself.
@@ -228,7 +288,7 @@ def credit_depletion(balance, consumed, start_date, expiry_date, as_of=None, mon
     'NaT'
     
     """
-    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
+    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate, grace_days)
     left = np.maximum(p.balance - p.consumed, 0.0)
     days = np.divide(left, p.daily, out=np.full(left.shape, np.inf), where=p.daily > 0)
     days = np.ceil(np.round(days, 9))
@@ -240,7 +300,7 @@ def credit_depletion(balance, consumed, start_date, expiry_date, as_of=None, mon
 
 
 def credit_catchup(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
-             target_share=None):
+                   target_share=None, grace_days=None):
     """Extra monthly consumption needed to bring the projected lapse down to a target share.
 
     Parameters
@@ -248,6 +308,8 @@ def credit_catchup(balance, consumed, start_date, expiry_date, as_of=None, month
     target_share : array_like, optional
         Lapse to aim for, as a share of the balance. Rate card
         ``credits.lapse_alert`` (0.20) if omitted.
+    grace_days : array_like, optional
+        Whole days of use after the expiry date. 0 if omitted.
 
     Returns
     -------
@@ -263,7 +325,7 @@ def credit_catchup(balance, consumed, start_date, expiry_date, as_of=None, month
     >>> round(credit_catchup(1_200_000, 300_000, "2026-01-01", "2026-12-31", "2026-06-30"), 2)
     58688.9
     """
-    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate)
+    p = _project(balance, consumed, start_date, expiry_date, as_of, monthly_rate, grace_days)
     target = fraction("target_share", numbers("target_share", target_share,
                                               rate("credits.lapse_alert")))
     lapse, target, bal, days = broadcast(lapse=p.lapse, target_share=target,

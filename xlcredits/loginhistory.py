@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import duckdb
 import pandas as pd
 
 from .errors import InputError
@@ -80,6 +79,11 @@ def read_history(path: Path, tz: str = "UTC") -> History:
     """Read a Login History export: login-days per user per month in time zone ``tz``."""
     path, tz = Path(path), check_zone(tz)
     cols = _match_headers(path)
+    try:  # an optional dependency (the logins extra): the UDFs never need it
+        import duckdb
+    except ImportError:
+        raise InputError("Login History", str(path), "needs DuckDB, which is not installed",
+                         "pip install duckdb (or xlcredits[logins])") from None
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # naive ISO times are GMT too
     source = ("read_csv(?, header = true, all_varchar = true, auto_detect = true)")

@@ -73,7 +73,8 @@ def collect(paths, as_of: date | None = None) -> tuple[pd.DataFrame, list[tuple[
             continue
         rows = [{k: _plain(v) for k, v in r.items()} for r in entries.register if r]
         day = as_of or _plain(entries.as_of) or today()
-        df = register.evaluate(rows, day)
+        rates = {k: _plain(v) for k, v in entries.rates.items()}  # its alert thresholds
+        df = register.evaluate(rows, day, rates)
         if not df.empty:
             df.insert(0, "workbook", str(path))
             df["as_of"] = day

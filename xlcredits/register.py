@@ -15,8 +15,11 @@ from . import credits
 __all__ = ["evaluate", "position"]
 
 
-def evaluate(entries: list[dict], as_of: date | None = None) -> pd.DataFrame:
-    """Register entries (column key -> value) with remaining, lapse, value at risk and alert.
+def evaluate(entries: list[dict], as_of: date | None = None,
+             rates: dict | None = None) -> pd.DataFrame:
+    """Register entries (column key -> value) with remaining, lapse, value at risk and alert,
+    at the alert thresholds of ``rates`` (rate card key -> value, as a workbook's Rates
+    sheet overrides them) or the rate card's.
 
     Entries without a contracted balance are left out, as the workbook leaves
     their formula cells blank.
@@ -24,30 +27,40 @@ def evaluate(entries: list[dict], as_of: date | None = None) -> pd.DataFrame:
     df = pd.DataFrame([e for e in entries if e.get("balance") is not None])
     if df.empty:
         return df
-    planned = np.array([np.nan if v is None or pd.isna(v) else v
-                        for v in df.get("planned", [None] * len(df))], dtype=float)
+    planned, grace = (np.array([np.nan if v is None or pd.isna(v) else v
+                                for v in df.get(key, [None] * len(df))], dtype=float)
+                      for key in ("planned", "grace_days"))
     args = (df["balance"].astype(float).to_numpy(), df["consumed"].fillna(0).astype(float)
             .to_numpy(), df["start"].to_numpy(), df["expiry"].to_numpy(), as_of)
     monthly = np.where(np.isnan(planned), None, planned)
+    grace = np.nan_to_num(grace)  # blank: no grace
     df["remaining"] = credits.credit_remaining(args[0], args[1])
-    df["lapse"] = credits.credit_lapse(*args, monthly)
+    df["lapse"] = credits.credit_lapse(*args, monthly, grace)
     df["value_at_risk"] = df["lapse"] * df["unit_value"].fillna(0).astype(float)
-    df["alert"] = credits.credit_alert(*args, monthly)
+    rates = rates or {}
+    df["alert"] = credits.credit_alert(
+        *args, monthly, rates.get("credits.lapse_alert"),
+        *(rates.get(f"credits.alert_{name}") for name in ("review", "reforecast", "escalate")),
+        grace_days=grace)
     return df
 
 
-def position(df: pd.DataFrame) -> str:
-    """A short text summary of a register's credit position."""
+def position(df: pd.DataFrame, rates: dict | None = None) -> str:
+    """A short text summary of a register's credit position; ``rates`` (rate card key ->
+    value) are the thresholds the workbook's Rates sheet overrides, if any."""
     if df.empty:
         return "The register is empty."
     value = (df["balance"] * df["unit_value"].fillna(0)).sum()
     at_risk = df["value_at_risk"].sum()
+    rates = rates or {}
+    states = credits.alert_states(*(rates.get(f"credits.alert_{name}")
+                                    for name in ("review", "reforecast", "escalate")))
     counts = df["alert"].replace("", "OK").value_counts()
     lines = [f"{len(df)} entitlements worth ${value:,.0f}; ${at_risk:,.0f} projected to "
              f"lapse unused ({at_risk / value:.0%})." if value else
              f"{len(df)} entitlements.",
              "Alerts: " + ", ".join(f"{state} {counts[state]}" for state in
-                                    ("EXPIRED", "LAPSE RISK", "90%", "75%", "50%", "OK")
+                                    states + ("OK",)
                                     if state in counts)]
     top = df[df["value_at_risk"] > 0].sort_values("value_at_risk", ascending=False).head(3)
     for _, r in top.iterrows():

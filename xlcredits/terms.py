@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InputError
-from .inputs import broadcast, fraction, nonnegative, numbers, result, single, whole
+from .inputs import broadcast, fraction, nonnegative, numbers, require, result, single, whole
 
 __all__ = ["MAX_TERM_YEARS", "term_cost", "term_schedule", "uplift_factor"]
 
-MAX_TERM_YEARS = 50
-"""The longest term any function or sheet accepts, in whole years."""
+MAX_TERM_YEARS = 10
+"""The longest term any function or sheet accepts, in whole years (Salesforce order forms
+run one to five years; ten leaves room for long enterprise agreements)."""
+
+
+def _years(years) -> np.ndarray:
+    n = whole("years", numbers("years", years))
+    require("years", n, n <= MAX_TERM_YEARS, "is too long a term",
+            f"enter at most {MAX_TERM_YEARS}")
+    return n
 
 
 def uplift_factor(years, uplift):
@@ -57,7 +64,7 @@ def term_cost(annual_cost, years, annual_uplift=None, uplift_cap=None):
     210.0
     """
     cost = nonnegative("annual_cost", numbers("annual_cost", annual_cost))
-    n = whole("years", numbers("years", years))
+    n = _years(years)
     u = _applied_uplift(annual_uplift, uplift_cap)
     cost, n, u = broadcast(annual_cost=cost, years=n, annual_uplift=u)
     return result(cost * uplift_factor(n, u))
@@ -70,8 +77,6 @@ def term_schedule(annual_cost, years, annual_uplift=None, uplift_cap=None):
     [1050000.0, 1123500.0, 1202145.0]
     """
     cost = nonnegative("annual_cost", single("annual_cost", numbers("annual_cost", annual_cost)))
-    n = int(single("years", whole("years", numbers("years", years))))
-    if n > MAX_TERM_YEARS:
-        raise InputError("years", n, "is too long a term", f"enter at most {MAX_TERM_YEARS}")
+    n = int(single("years", _years(years)))
     u = single("annual_uplift", _applied_uplift(annual_uplift, uplift_cap))
     return (cost * (1 + u) ** np.arange(n)).reshape(n, 1)

@@ -58,6 +58,9 @@ def arguments(*docs):
     return decorate
 
 
+GRACE_DAYS = ("Whole days after the expiry date during which the credits can still be "
+              "used (a negotiated grace period). If omitted, 0.")
+
 # The register's entitlement, as CREDITLAPSE, CREDITALERT, CREDITDEPLETION and
 # CREDITCATCHUP take it; the Agentforce profile, as AGENTFORCECOMPARE and AGENTFORCECHEAPEST do.
 ENTITLEMENT = (("balance", BALANCE), ("consumed", CONSUMED), ("start_date", START),
@@ -109,10 +112,12 @@ def EDITIONUPLIFT(seats, from_edition, to_edition, years=None, annual_uplift=Non
 
 @xw.func(category=CATEGORY)
 @arguments(*ENTITLEMENT)
-def CREDITLAPSE(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None):
+@xw.arg("grace_days", doc=GRACE_DAYS, **RANGE)
+def CREDITLAPSE(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
+                grace_days=None):
     """Credits projected to remain unused at expiry, at the run rate or a given rate."""
     return call("CREDITLAPSE", credits.credit_lapse, balance, consumed, start_date,
-                expiry_date, as_of, monthly_rate)
+                expiry_date, as_of, monthly_rate, grace_days)
 
 
 # --- Agentforce (DOMAIN.md section 1) ---------------------------------------------------
@@ -431,21 +436,24 @@ def CREDITUSED(balance, consumed):
 @xw.arg("review", doc="First consumption alert. " + omitted("credits.alert_review"), **RANGE)
 @xw.arg("reforecast", doc="Second consumption alert. " + omitted("credits.alert_reforecast"), **RANGE)
 @xw.arg("escalate", doc="Third consumption alert. " + omitted("credits.alert_escalate"), **RANGE)
+@xw.arg("grace_days", doc=GRACE_DAYS, **RANGE)
 def CREDITALERT(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
-                lapse_threshold=None, review=None, reforecast=None, escalate=None):
-    """Alert of a register entry: EXPIRED, LAPSE RISK, 90%, 75%, 50% or blank."""
+                lapse_threshold=None, review=None, reforecast=None, escalate=None,
+                grace_days=None):
+    """Alert of a register entry: EXPIRED, LAPSE RISK, the consumption alert reached or blank."""
     return call("CREDITALERT", credits.credit_alert, balance, consumed, start_date,
                 expiry_date, as_of, monthly_rate, lapse_threshold, review, reforecast,
-                escalate)
+                escalate, grace_days)
 
 
 @xw.func(category=CATEGORY)
 @arguments(*ENTITLEMENT)
+@xw.arg("grace_days", doc=GRACE_DAYS, **RANGE)
 def CREDITDEPLETION(balance, consumed, start_date, expiry_date, as_of=None,
-                    monthly_rate=None):
+                    monthly_rate=None, grace_days=None):
     """Day the balance runs out at the run rate, or "not before expiry"."""
     return call("CREDITDEPLETION", credits.credit_depletion, balance, consumed, start_date,
-                expiry_date, as_of, monthly_rate, missing="not before expiry")
+                expiry_date, as_of, monthly_rate, grace_days, missing="not before expiry")
 
 
 @xw.func(category=CATEGORY)
@@ -460,11 +468,13 @@ def VALUEATRISK(lapse, unit_value):
 @arguments(*ENTITLEMENT)
 @xw.arg("target_share", doc="Lapse to aim for as a share of the balance. "
         + omitted("credits.lapse_alert"), **RANGE)
+@xw.arg("grace_days", doc=GRACE_DAYS, **RANGE)
 def CREDITCATCHUP(balance, consumed, start_date, expiry_date, as_of=None, monthly_rate=None,
-                  target_share=None):
+                  target_share=None, grace_days=None):
     """Extra monthly consumption needed to bring the projected lapse down to the target."""
     return call("CREDITCATCHUP", credits.credit_catchup, balance, consumed, start_date,
-                expiry_date, as_of, monthly_rate, target_share, missing="too late: expired")
+                expiry_date, as_of, monthly_rate, target_share, grace_days,
+                missing="too late: expired")
 
 
 # --- Usage statements (DOMAIN.md section 7) ----------------------------------------------

@@ -39,6 +39,10 @@ def values_copy(source: Path, target: Path, register_rows: int) -> None:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.gridLines = title == "Register"
     register = wb["Register"]
+    labels = {f: values.get(("LISTS", f"F{r}")) for r, f in enumerate(s.ALERT_STATES, 2)}
+    for rng in register.conditional_formatting:  # the labels, as the Rates sheet makes them
+        for rule in rng.rules:
+            rule.formula = [f'"{labels[rule.formula[0]]}"']
     for i, column in enumerate(s.REGISTER, 1):
         if column.key in HIDDEN_IN_PICTURE:
             register.column_dimensions[register.cell(1, i).column_letter].hidden = True
@@ -66,8 +70,26 @@ def trim(png: Path, margin: int = 12) -> None:
                      ).save(png)
 
 
+def dashboard_without_addin(source: Path, tmp: Path, dpi: int) -> Path:
+    """The Dashboard page as LibreOffice prints the workbook itself: no add-in, so this is
+    what a colleague without xlwings sees."""
+    pdf = libreoffice.convert(source, "pdf", tmp)
+    pages = int(next(line.split()[-1] for line in subprocess.run(
+        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()
+        if line.startswith("Pages:")))
+    for n in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        if text.lstrip().startswith("Dashboard"):
+            subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(n), "-l", str(n),
+                            "-singlefile", str(pdf), str(tmp / "dashboard")], check=True)
+            return tmp / "dashboard.png"
+    raise XlcreditsError(f"{source}: no Dashboard page in LibreOffice's PDF")
+
+
 def render(source: Path, outdir: Path, register_rows: int = 12, dpi: int = 110) -> list[Path]:
-    """Write register.png and tco-N.png for ``source`` into ``outdir``; return the paths."""
+    """Write register.png, tco-N.png and dashboard-without-addin.png for ``source`` into
+    ``outdir``; return the paths."""
     if not shutil.which("pdftoppm"):
         raise XlcreditsError("pdftoppm is not installed: apt-get install poppler-utils")
     outdir.mkdir(parents=True, exist_ok=True)
@@ -92,4 +114,7 @@ def render(source: Path, outdir: Path, register_rows: int = 12, dpi: int = 110) 
                     break
                 trim(page)
                 written.append(Path(shutil.copy(page, outdir / name)))
+        page = dashboard_without_addin(source, tmp, dpi)
+        trim(page)
+        written.append(Path(shutil.copy(page, outdir / "dashboard-without-addin.png")))
     return written

@@ -6,13 +6,14 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 
-from .. import __version__, rates
+from .. import __version__, credits, rates
 from . import schema as s
 from .entries import Entries, Formula, Value
 from .xstring import encode
@@ -27,6 +28,11 @@ THIN = Side(style="thin", color="BFBFBF")
 UNLOCKED = Protection(locked=False)
 FIRST_ROW = 2  # the register's first entry; row 1 is the header
 SERIAL_2000, SERIAL_2100 = 36526, 73415  # date validation bounds: 2000-01-01 .. 2100-12-31
+RED = (PatternFill("solid", start_color="C00000"), Font(bold=True, color="FFFFFF"))
+GREEN = (PatternFill("solid", start_color="E2EFDA"), Font(bold=True, color="375623"))
+NEEDS_ADDIN = "needs the add-in"
+ADDIN_MISSING = "XLC_Missing"  # 1 when the xlcredits functions are not available here
+CHECKS_TOTAL = "Checks_Total"
 
 
 def put(cell, value) -> None:
@@ -96,6 +102,26 @@ def header(ws, row: int, labels, widths=None) -> None:
             ws.column_dimensions[get_column_letter(col)].width = widths[col - 1]
 
 
+def page(ws, landscape: bool = False, tall: bool = True, titles: str | None = None,
+         area: str | None = None) -> None:
+    """Print settings: one page wide (and one page tall unless ``tall``), titles repeated."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0 if tall else 1
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if titles:
+        ws.print_title_rows = titles
+    if area:
+        ws.print_area = area
+
+
+def red_when_not_zero(ws, ref: str) -> None:
+    ws.conditional_formatting.add(ref, CellIsRule(operator="notEqual", formula=["0"],
+                                                  fill=RED[0], font=RED[1]))
+
+
 def protect(ws) -> None:
     """Lock formula cells (inputs are unlocked): no password; sorting and filtering allowed."""
     p = ws.protection
@@ -106,10 +132,9 @@ def protect(ws) -> None:
 def build_lists(wb: Workbook) -> None:
     ws = wb["Lists"]
     ws.sheet_state = "hidden"
-    for col, (name, items) in enumerate(s.LISTS.items(), 1):
-        header(ws, 1, [name])
-        ws.column_dimensions[get_column_letter(col)].width = 34
-        ws.cell(1, col, name)
+    lists = {**s.LISTS, "List_Alerts": tuple(f"={f}" for f in s.ALERT_STATES) + (s.OK,)}
+    header(ws, 1, [name.removeprefix("List_") for name in lists], [34] * len(lists))
+    for col, (name, items) in enumerate(lists.items(), 1):
         for row, item in enumerate(items, 2):
             ws.cell(row, col, item)
         define(wb, name, "Lists", absolute(col, 2, col, len(items) + 1))
@@ -137,47 +162,73 @@ def build_rates(wb: Workbook, overrides: dict) -> None:
                    "here and every formula in the workbook uses them. Basis 'assumption' "
                    "marks a figure no source gives.")
     note.font = Font(italic=True)
+    page(ws, landscape=True, titles="1:1")
     protect(ws)
 
 
+ALERT_TEXT = ('="Alerts: EXPIRED after the expiry date (and its grace days); LAPSE RISK when '
+              'more than "&TEXT(credits_lapse_alert,"0%")&" of the balance is projected to '
+              'expire unused (start an acceleration plan: Catch-up per month says how much '
+              'more to use); "&TEXT(credits_alert_review,"0%")&" / "&TEXT('
+              'credits_alert_reforecast,"0%")&" / "&TEXT(credits_alert_escalate,"0%")&" of '
+              'the balance consumed (review, reforecast, escalate). The thresholds are on the '
+              'Rates sheet (credits.*)."')
 START_TEXT = (
     ("xlcredits: Salesforce credits register and TCO model", "title"),
     ("What this workbook is for", "section"),
     (("Track every Salesforce credit you hold (Flex Credits, Data Cloud, Marketing Cloud, "
       "success funds, training and partner vouchers), see what will expire unused, and "
       "compare the total cost of your licences, editions and Agentforce pricing models."), ""),
-    ("Turn the formulas on (once per computer)", "section"),
-    ("1. pip install xlcredits   (it brings xlwings)", ""),
-    ("2. xlwings addin install   then, in Excel, xlwings tab > Import Functions", ""),
-    (("3. The xlwings.conf sheet of this workbook names the functions' module "
-      "(UDF Modules = xlcredits.udfs). Without the add-in, cells that use xlcredits "
-      "functions show #NAME?."), ""),
+    ("Turn the formulas on", "section"),
+    (("The grey cells use xlcredits functions (CREDITLAPSE, FLEXCOST...), run by xlwings. "
+      "Where they are not available (no add-in, or LibreOffice) those cells show #NAME? "
+      "and the Dashboard says 'needs the add-in' and its Checks fail: nothing else is "
+      "wrong with the workbook."), ""),
+    (("Windows, classic xlwings: install Python, then the xlcredits package (not on PyPI "
+      "yet: pip install a wheel or the source folder your team provides) and "
+      "xlwings addin install; this workbook's xlwings.conf sheet names the module "
+      "(UDF Modules = xlcredits.udfs)."), ""),
+    (("Windows, macOS or Excel on the web: the xlwings Lite add-in (no local Python): its "
+      "requirements.txt lists the xlcredits wheel and main.py holds "
+      "from xlcredits.udfs import *. See the README."), ""),
     ("Fill the register", "section"),
     (("One row per entitlement on the Register sheet: type into the blue columns; the grey "
       "columns compute remaining balance, projected lapse, value at risk and the alert. "
-      "Update consumption monthly, review quarterly."), ""),
-    (("Alerts: EXPIRED; LAPSE RISK when more than 20% is projected to expire unused "
-      "(start an acceleration plan: Catch-up per month says how much more to use); "
-      "50% / 75% / 90% of the balance consumed (review, reforecast, escalate)."), ""),
+      "Grace days: days after expiry the contract still lets you use the credits. "
+      "Update consumption monthly, review quarterly. Sort and filter with the header's "
+      "filter buttons."), ""),
+    (ALERT_TEXT, ""),
     ("Prices: the Rates sheet holds every list price; type negotiated ones there.", ""),
 )
+STATUS = ('=IF({missing}=1,"CHECKS FAIL: the xlcredits functions are not available in this '
+          'program, so grey cells show errors and the Dashboard shows \'needs the add-in\'. '
+          'See Turn the formulas on, below.",IF({total}=0,"Checks: all pass (Dashboard)",'
+          '"CHECKS FAIL: "&{total}&" problem(s): see the Checks on the Dashboard."))')
 
 
 def build_start(wb: Workbook, as_of: date | None) -> None:
     ws = wb["Start"]
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 100
-    row = 1
-    for text, kind in START_TEXT:
-        cell = ws.cell(row, 1 if kind else 2, text)
-        if kind == "title":
-            cell.font = Font(bold=True, size=16, color="1F3864")
-        elif kind == "section":
+    ws.cell(1, 1, START_TEXT[0][0]).font = Font(bold=True, size=16, color="1F3864")
+    ws.cell(2, 1, "Status").font = Font(bold=True)
+    status = ws.cell(2, 2, STATUS.format(missing=ADDIN_MISSING, total=CHECKS_TOTAL))
+    status.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = 30
+    ws.conditional_formatting.add("B2", FormulaRule(formula=[f"{CHECKS_TOTAL}<>0"],
+                                                    fill=RED[0], font=RED[1]))
+    ws.conditional_formatting.add("B2", FormulaRule(formula=[f"{CHECKS_TOTAL}=0"],
+                                                    fill=GREEN[0], font=GREEN[1]))
+    row = 3
+    for text, kind in START_TEXT[1:]:
+        if kind == "section":
             row += 1
-            cell = ws.cell(row, 1, text)
-            cell.font = Font(bold=True, size=12)
+            ws.cell(row, 1, text).font = Font(bold=True, size=12)
         else:
+            cell = ws.cell(row, 2, text)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            # explicit heights: LibreOffice does not grow rows for wrapped text it computes
+            ws.row_dimensions[row].height = 15 * (1 + len(text) // 90)
         row += 1
     row += 1
     ws.cell(row, 1, "As-of date").font = Font(bold=True)
@@ -198,6 +249,7 @@ def build_start(wb: Workbook, as_of: date | None) -> None:
         Font(italic=True)
     ws.cell(row + 3, 1, "Template version")
     ws.cell(row + 3, 2, f"schema {s.SCHEMA_VERSION}, xlcredits {__version__}")
+    page(ws)
     protect(ws)
 
 
@@ -212,6 +264,11 @@ def validation(column: s.Column, first: str, last: int) -> DataValidation | None
         return DataValidation(type="list", formula1=f"={column.choices}",
                               errorStyle="stop" if strict else "information",
                               error=f"Pick one of the list ({column.choices[5:]}).", **common)
+    if column.key == "grace_days":
+        return DataValidation(type="whole", operator="between", formula1="0",
+                              formula2=str(credits.MAX_GRACE_DAYS),
+                              error=f"Enter whole days from 0 to {credits.MAX_GRACE_DAYS}.",
+                              **common)
     if column.kind in ("number", "money"):
         return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                               error="Enter a number, zero or more.", **common)
@@ -232,6 +289,10 @@ def validation(column: s.Column, first: str, last: int) -> DataValidation | None
 
 
 def build_register(wb: Workbook, entries: list[dict], rows: int) -> None:
+    """The register. Its sheet is not protected: Excel refuses to sort a range holding
+    locked cells on a protected sheet whatever the protection allows, and sorting is what
+    a register is for. Its formulas are restored by regeneration, and a formula typed over
+    is refused there as data the template has no place for."""
     ws = wb["Register"]
     header(ws, 1, [c.header for c in s.REGISTER], [c.width for c in s.REGISTER])
     ws.row_dimensions[1].height = 32
@@ -243,7 +304,7 @@ def build_register(wb: Workbook, entries: list[dict], rows: int) -> None:
             cell = ws.cell(row, col)
             cell.number_format = column.number_format
             if column.is_input:
-                cell.protection = UNLOCKED
+                cell.protection, cell.fill, cell.font = UNLOCKED, INPUT_FILL, INPUT_FONT
                 entry = entries[row - FIRST_ROW] if row - FIRST_ROW < len(entries) else {}
                 put(cell, entry.get(column.key))
             else:
@@ -254,17 +315,17 @@ def build_register(wb: Workbook, entries: list[dict], rows: int) -> None:
             if dv:
                 dv.add(f"{letter}{FIRST_ROW}:{letter}{last}")
                 ws.add_data_validation(dv)
-    alert = get_column_letter(s.REGISTER.index(
-        next(c for c in s.REGISTER if c.key == "alert")) + 1)
-    for text, fill, font in s.ALERT_STYLES:
+    alert = register_letters()["alert"]
+    for label, fill, font in s.ALERT_STYLES:
         ws.conditional_formatting.add(
             f"{alert}{FIRST_ROW}:{alert}{last}",
-            CellIsRule(operator="equal", formula=[f'"{text}"'],
+            CellIsRule(operator="equal", formula=[label],
                        fill=PatternFill("solid", start_color=fill, end_color=fill),
                        font=Font(bold=True, color=font)))
     ws.freeze_panes = "C2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(s.REGISTER))}{last}"
-    protect(ws)
+    end = get_column_letter(len(s.REGISTER))
+    ws.auto_filter.ref = f"A1:{end}{last}"
+    page(ws, landscape=True, titles="1:1", area=f"A1:{end}{FIRST_ROW + max(len(entries), 1) - 1}")
 
 
 def build_tco(wb: Workbook, values: dict) -> None:
@@ -304,6 +365,14 @@ def build_tco(wb: Workbook, values: dict) -> None:
                                         showInputMessage=bool(c.prompt), prompt=c.prompt)
                     dv.add(cell.coordinate)
                     ws.add_data_validation(dv)
+                if c.whole:
+                    low, high = c.whole
+                    dv = DataValidation(type="whole", operator="between", formula1=str(low),
+                                        formula2=str(high), showErrorMessage=True,
+                                        error=f"Enter a whole number from {low} to {high}.",
+                                        showInputMessage=bool(c.prompt), prompt=c.prompt)
+                    dv.add(cell.coordinate)
+                    ws.add_data_validation(dv)
             else:
                 cell.value = "=" + c.formula
                 cell.fill = FORMULA_FILL
@@ -312,6 +381,8 @@ def build_tco(wb: Workbook, values: dict) -> None:
         (col, first), (_, last) = positions[keys[0]], positions[keys[-1]]
         define(wb, name, "TCO", absolute(col, first, col, last))
     ws.freeze_panes = "B2"
+    define(wb, "TCO_Cells", "TCO", absolute(2, 1, 5, len(s.TCO)))
+    page(ws)
     protect(ws)
 
 
@@ -329,9 +400,9 @@ CHART_COLUMN = 4  # the dashboard's charts stand in a column to the right of its
 CHART_ROWS = 16  # rows each chart takes (7.5 cm at the default row height, and a gap)
 
 
-def bar_chart(ws, title: str, first: int, last: int, y_title: str) -> None:
+def bar_chart(ws, title: str, first: int, last: int, y_title: str, top: int) -> None:
     """A bar chart of a dashboard table (labels in A, values in B), below the last chart."""
-    anchor = ws.cell(3 + CHART_ROWS * len(ws._charts), CHART_COLUMN).coordinate
+    anchor = ws.cell(top + CHART_ROWS * len(ws._charts), CHART_COLUMN).coordinate
     chart = BarChart()
     chart.type = "bar"
     chart.title, chart.y_axis.title = title, y_title
@@ -342,30 +413,86 @@ def bar_chart(ws, title: str, first: int, last: int, y_title: str) -> None:
     ws.add_chart(chart, anchor)
 
 
+def needs_addin(formula: str) -> str:
+    """A dashboard figure computed from xlcredits cells: plainly not computed without them."""
+    return f'=IF({ADDIN_MISSING}=1,"{NEEDS_ADDIN}",{formula})'
+
+
+def checks() -> list[tuple[str, str, str]]:
+    """The Checks block, as the FAST Standard asks: (label, native formula, explanation).
+    Each counts problems; every one must be 0."""
+    formulas = [c for c in s.REGISTER if not c.is_input]
+    shown = ([f"SUMPRODUCT(--ISERROR(Reg_{c.key}))" for c in formulas]
+             + [f'COUNTIF(Reg_{c.key},"{s.xlcredits_function(c)}:*")' for c in formulas
+                if s.xlcredits_function(c)]
+             + ['SUMPRODUCT(--ISERROR(TCO_Cells))', 'COUNTIF(TCO_Cells,"*: *")'])
+    entry = "+".join(f'(Reg_{k}<>"")' for k in s.REGISTER_IDENTIFY)
+    lacking = "+".join(f'(Reg_{k}="")' for k in s.REGISTER_REQUIRED)
+    required = ", ".join(c.header.lower() for c in s.REGISTER_INPUTS if c.required)
+    return [
+        ("xlcredits functions not available", "=IF(ISERROR(CREDITREMAINING(1,0)),1,0)",
+         ("1 when this program cannot run the xlcredits functions (no add-in, LibreOffice): "
+          "every grey cell then shows an error; install the add-in (Start sheet).")),
+        ("Cells showing an error or a message", "=" + "+".join(shown),
+         ("Register and TCO cells that show an error (#NAME?, #VALUE!...) or an xlcredits "
+          "message (\"CREDITLAPSE: ...\"): read the cell and fix the input it names.")),
+        ("Entries missing a required input", f"=SUMPRODUCT((({entry})>0)*(({lacking})>0))",
+         f"Register rows with an entry but a blank {required}."),
+        ("Entries expiring before they start",
+         "=SUMPRODUCT((Reg_start<>\"\")*(Reg_expiry<>\"\")*(Reg_expiry<Reg_start))",
+         "Register rows whose expiry date is before the start date."),
+    ]
+
+
 def build_dashboard(wb: Workbook) -> None:
     ws = wb["Dashboard"]
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["C"].width = 60
     ws.cell(1, 1, "Dashboard").font = Font(bold=True, size=16, color="1F3864")
+    ws.cell(3, 1, "Checks (each must be 0)").font = Font(bold=True, size=12)
+    rows = checks()
+    for i, (label, formula, why) in enumerate(rows, 4):
+        ws.cell(i, 1, label).alignment = Alignment(vertical="top")
+        value = ws.cell(i, 2, formula)
+        value.number_format, value.alignment = "0", Alignment(vertical="top")
+        note = ws.cell(i, 3, why)
+        note.font, note.alignment = Font(italic=True, color="595959", size=9), \
+            Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[i].height = 12 * (1 + len(why) // 60)
+    define(wb, ADDIN_MISSING, "Dashboard", absolute(2, 4))
+    total = 4 + len(rows)
+    ws.cell(total, 1, "Problems found").font = Font(bold=True)
+    cell = ws.cell(total, 2, f"=SUM(B4:B{total - 1})")
+    cell.font, cell.number_format = Font(bold=True), "0"
+    ws.cell(total, 3, "0 when every check passes; the Start sheet shows it.").font = \
+        Font(italic=True, color="595959", size=9)
+    define(wb, CHECKS_TOTAL, "Dashboard", absolute(2, total))
+    red_when_not_zero(ws, f"B4:B{total}")
+    charts = top = total + 2
     types = s.LISTS["List_CreditTypes"]
-    first, last = summary(ws, 3, "Value at risk by credit type ($)", [
-        (t, f'=SUMIF(Reg_credit_type,A{i},Reg_value_at_risk)')
-        for i, t in enumerate(types, 4)], s.MONEY0)
-    bar_chart(ws, "Value at risk by credit type", first, last, "$")
+    first, last = summary(ws, top, "Value at risk by credit type ($)", [
+        (t, needs_addin(f"SUMIF(Reg_credit_type,A{i},Reg_value_at_risk)"))
+        for i, t in enumerate(types, top + 1)], s.MONEY0)
+    bar_chart(ws, "Value at risk by credit type", first, last, "$", charts)
     top = last + 2
-    states = [state for state, *_ in s.ALERT_STYLES]
-    rows = [(st, f'=COUNTIF(Reg_alert,"{st}")') for st in states]
-    rows.append(("OK", f"=COUNT(Reg_balance)-SUM(B{top + 1}:B{top + len(states)})"))
+    rows = [(f"={label}", needs_addin(f"COUNTIF(Reg_alert,A{i})"))
+            for i, (label, *_) in enumerate(s.ALERT_STYLES, top + 1)]
+    rows.append((s.OK, needs_addin('COUNTIFS(Reg_balance,">=0",Reg_alert,"")')))
     first, last = summary(ws, top, "Register entries by alert state", rows, "0")
-    bar_chart(ws, "Register by alert state", first, last, "entries")
+    for i, (label, fill, font) in enumerate(s.ALERT_STYLES, first):
+        ws.cell(i, 1).fill = PatternFill("solid", start_color=fill, end_color=fill)
+        ws.cell(i, 1).font = Font(bold=True, color=font)
+    bar_chart(ws, "Register by alert state", first, last, "entries", charts)
     top = last + 2
     first, last = summary(ws, top, "TCO by component, annual ($)",
                           [(label, f"={name}") for label, name in s.TCO_COMPONENTS], s.MONEY0)
-    bar_chart(ws, "TCO by component (annual)", first, last, "$")
+    bar_chart(ws, "TCO by component (annual)", first, last, "$", charts)
     top = last + 2
     first, last = summary(ws, top, "Agentforce pricing models, annual ($)",
                           [(label, f"=TCO_{key}Annual") for key, label in s.MODELS], s.MONEY0)
-    bar_chart(ws, "Agentforce: cost of each model (annual)", first, last, "$")
+    bar_chart(ws, "Agentforce: cost of each model (annual)", first, last, "$", charts)
+    page(ws, landscape=True, tall=False)
     protect(ws)
 
 

@@ -92,21 +92,22 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
     for i, cell in enumerate(next(ws.iter_rows(min_row=1, max_row=1), ())):
         if cell.value in by_header:
             columns[by_header[cell.value].key] = i
-    missing = [c.header for c in s.REGISTER_INPUTS if c.key not in columns]
+    missing = [c.header for c in s.REGISTER_INPUTS if c.key not in columns
+               and c.since <= version]  # a column added later is blank in an older workbook
     if missing:
         raise ReadError(path, "Register lacks the columns " + ", ".join(missing))
     stray: list[str] = []
     if check:
-        if version != s.SCHEMA_VERSION:  # pragma: no cover - no older version released yet
-            raise ReadError(path, f"schema {version} has no migration")
-        reference = blank_reference(s.register_capacity(0, max(ws.max_row - 1, 0)))
+        rows_held = s.register_capacity(0, max(ws.max_row - 1, 0))
+        reference = (blank_reference(rows_held) if version == s.SCHEMA_VERSION
+                     else released_reference(version, rows_held))
         stray += stray_cells(wb, reference, skip="Register")
     input_positions = set(columns.values())
     rows = []
     for cells in ws.iter_rows(min_row=2):
         row = {}
         for c in s.REGISTER_INPUTS:
-            i = columns[c.key]
+            i = columns.get(c.key, len(cells))  # a column the workbook's version lacks: blank
             value = entry(cells[i], c.number_format) if i < len(cells) else None
             if value is not None:
                 row[c.key] = value
@@ -147,6 +148,38 @@ def blank_reference(register_rows: int) -> tuple[frozenset, dict]:
                     inputs.add((ws.title, c.coordinate))
                 elif c.value is not None:
                     values[(ws.title, c.coordinate)] = c.value
+    return frozenset(inputs), values
+
+
+@lru_cache(maxsize=4)
+def released_reference(version: int, register_rows: int) -> tuple[frozenset, dict]:
+    """The blank template of an older schema version as released (a copy of
+    tests/frozen/ shipped in the package), with its register formulas extended to
+    ``register_rows`` rows, keyed as :func:`blank_reference` keys them."""
+    from importlib.resources import as_file, files
+
+    from openpyxl.formula.translate import Translator
+
+    name = f"xlcredits-template-v{version}.xlsx"
+    with as_file(files("xlcredits") / "data" / "templates" / name) as frozen:
+        if not frozen.exists():
+            raise ReadError(Path(name), f"schema {version} has no migration")
+        wb = open_xlsx(frozen, read_only=False)
+    inputs, values = set(), {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.protection.locked is False:
+                    inputs.add((ws.title, c.coordinate))
+                elif c.value is not None:
+                    values[(ws.title, c.coordinate)] = c.value
+    register = wb["Register"]
+    for cell in register[2]:  # rows the frozen file lacks: its row 2, moved down
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            for row in range(register.max_row + 1, register_rows + 2):
+                target = f"{cell.column_letter}{row}"
+                values[("Register", target)] = Translator(cell.value, cell.coordinate) \
+                    .translate_formula(target)
     return frozenset(inputs), values
 
 

@@ -9,9 +9,12 @@ anywhere else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+from .. import agentforce, credits, terms
+
+SCHEMA_VERSION = 2  # 2: the register's Grace days column
 VERSION_NAME = "xlcredits_schema_version"
 AS_OF_NAME = "AsOfDate"
 REGISTER_ROWS = 500  # at least this many register rows have their formulas in place
@@ -41,7 +44,6 @@ LISTS = {
     "List_Editions": ("Starter", "Pro", "Enterprise", "Unlimited", "Agentforce"),
     "List_Experience": ("Customer Community", "Customer Community Plus", "Partner Community"),
     "List_Support": ("Standard", "Premier", "Premier Plus", "Signature"),
-    "List_Alerts": ("EXPIRED", "LAPSE RISK", "90%", "75%", "50%", "OK"),
 }
 
 
@@ -67,6 +69,8 @@ class Column:
     formula: str | None = None  # with {key} placeholders for same-row cells
     prompt: str = ""  # what the input expects (data validation message)
     choices: str | None = None  # a List_ name for a dropdown
+    required: bool = False  # an entry lacking it is counted by the Dashboard's checks
+    since: int = 1  # the schema version that introduced the column
 
     @property
     def is_input(self) -> bool:
@@ -82,8 +86,8 @@ GUARD = 'IF({balance}="","",'  # a row without a balance shows nothing
 
 REGISTER = (
     Column("id", "ID", "text", 10, "@", prompt="A unique reference for this entitlement."),
-    Column("credit_type", "Credit type", "choice", 26, choices="List_CreditTypes",
-           prompt="Pick the kind of credit from the list."),
+    Column("credit_type", "Credit type", "choice", 34, choices="List_CreditTypes",
+           prompt="Pick the kind of credit from the list.", required=True),
     Column("product", "Product / entitlement", "text", 30, "@",
            prompt="The product or entitlement as the order form names it."),
     Column("contract", "Contract reference", "text", 16, "@",
@@ -91,27 +95,32 @@ REGISTER = (
     Column("unit", "Unit", "choice", 10, choices="List_Units",
            prompt="What the balance counts: credits, USD, hours, vouchers..."),
     Column("balance", "Contracted balance", "number", 15, CREDITS,
-           prompt="The quantity contracted, zero or more."),
+           prompt="The quantity contracted, zero or more.", required=True),
     Column("consumed", "Consumed to date", "number", 15, CREDITS,
-           prompt="Consumed up to the as-of date (Start sheet), zero or more."),
+           prompt="Consumed up to the as-of date (Start sheet), zero or more.", required=True),
     Column("start", "Start date", "date", 12, DATE,
-           prompt="First day the credits can be used (a date)."),
+           prompt="First day the credits can be used (a date).", required=True),
     Column("expiry", "Expiry date", "date", 12, DATE,
-           prompt="Last day the credits can be used: on or after the start date."),
-    Column("unit_value", "Unit value ($)", "money", 12, "$#,##0.0000",
-           prompt="Dollars one unit is worth (0.005 for a Flex Credit at list)."),
+           prompt="Last day the credits can be used: on or after the start date.",
+           required=True),
+    Column("grace_days", "Grace days", "number", 9, "0",
+           prompt="Optional: whole days after the expiry date during which the credits can "
+                  "still be used (a negotiated grace period). Blank = none.", since=2),
+    Column("unit_value", "Unit value ($)", "money", 12, '"$"#,##0.00##',
+           prompt="Dollars one unit is worth (0.005 for a Flex Credit at list).",
+           required=True),
     Column("planned", "Planned monthly use", "number", 14, CREDITS,
            prompt="Optional: expected use per month. Blank = the run rate so far."),
     Column("owner", "Owner", "text", 16, "@", prompt="The named person accountable."),
     Column("purpose", "Purpose", "text", 24, "@", prompt="The initiative it serves."),
-    Column("notes", "Notes", "text", 30, "@", prompt="Conditions, grace periods, rollover."),
+    Column("notes", "Notes", "text", 30, "@", prompt="Conditions, rollover, anything else."),
     Column("remaining", "Remaining", "formula", 14, CREDITS,
            GUARD + "{balance}-{consumed})"),
     Column("consumed_pct", "Consumed %", "formula", 11, PERCENT,
            'IF(N({balance})=0,"",{consumed}/{balance})'),
     Column("lapse", "Projected lapse", "formula", 15, CREDITS,
            GUARD + "CREDITLAPSE({balance},{consumed},{start},{expiry},"
-           f"{AS_OF_NAME},{{planned}}))"),
+           f"{AS_OF_NAME},{{planned}},{{grace_days}}))"),
     Column("lapse_pct", "Lapse %", "formula", 10, PERCENT,
            'IF(N({balance})=0,"",{lapse}/{balance})'),
     Column("value_at_risk", "Value at risk ($)", "formula", 15, MONEY0,
@@ -119,22 +128,33 @@ REGISTER = (
     Column("alert", "Alert", "formula", 13, "General",
            GUARD + "CREDITALERT({balance},{consumed},{start},{expiry},"
            f"{AS_OF_NAME},{{planned}},credits_lapse_alert,credits_alert_review,"
-           "credits_alert_reforecast,credits_alert_escalate))"),
+           "credits_alert_reforecast,credits_alert_escalate,{grace_days}))"),
     Column("catch_up", "Catch-up per month", "formula", 15, CREDITS,
            GUARD + "CREDITCATCHUP({balance},{consumed},{start},{expiry},"
-           f"{AS_OF_NAME},{{planned}},credits_lapse_alert))"),
+           f"{AS_OF_NAME},{{planned}},credits_lapse_alert,{{grace_days}}))"),
 )
 
 REGISTER_INPUTS = tuple(c for c in REGISTER if c.is_input)
+REGISTER_REQUIRED = tuple(c.key for c in REGISTER_INPUTS if c.required)
+REGISTER_IDENTIFY = ("id", "credit_type", "product", "balance")  # any of them makes an entry
 
-# Alert fills: text, fill colour, font colour
-ALERT_STYLES = (
-    ("EXPIRED", "595959", "FFFFFF"),
-    ("LAPSE RISK", "C00000", "FFFFFF"),
-    ("90%", "F4B084", "000000"),
-    ("75%", "FFD966", "000000"),
-    ("50%", "FFF2CC", "000000"),
-)
+
+def xlcredits_function(column: Column) -> str | None:
+    """The xlcredits function a register formula column calls, if any."""
+    found = re.search(r"\b(CREDIT[A-Z]+)\(", column.formula or "")
+    return found.group(1) if found else None
+
+
+# The alert states, in CREDITALERT's precedence, with their fill and font colours. The
+# fixed states are the core's; the consumption alerts are labelled from the Rates sheet's
+# thresholds exactly as the core labels them (credits.alert_label).
+ALERT_COLOURS = (("595959", "FFFFFF"), ("C00000", "FFFFFF"), ("F4B084", "000000"),
+                 ("FFD966", "000000"), ("FFF2CC", "000000"))
+ALERT_STATES = tuple(f'"{a}"' for a in credits.ALERTS) + tuple(
+    f'TEXT({rate_name(key)},"0%")' for _, key in credits.ALERT_LEVELS)
+"""Formula text of each state's label (a constant or the threshold on the Rates sheet)."""
+ALERT_STYLES = tuple(zip(ALERT_STATES, *zip(*ALERT_COLOURS)))
+OK = "OK"
 
 
 # --- the TCO model --------------------------------------------------------------------
@@ -149,6 +169,7 @@ class Cell:
     number_format: str = "General"
     choices: str | None = None
     prompt: str = ""
+    whole: tuple[int, int] | None = None  # a whole-number input between these bounds
 
     @property
     def name(self) -> str:
@@ -167,8 +188,8 @@ class Row:
     columns: tuple[str, ...] = field(default=())  # header labels for kind "header"
 
 
-def inp(key, default, example, fmt="General", choices=None, prompt=""):
-    return Cell(key, None, default, example, fmt, choices, prompt)
+def inp(key, default, example, fmt="General", choices=None, prompt="", whole=None):
+    return Cell(key, None, default, example, fmt, choices, prompt, whole)
 
 
 def calc(key, formula, fmt=MONEY0):
@@ -177,13 +198,29 @@ def calc(key, formula, fmt=MONEY0):
 
 EDITION_PRICES = tuple(rate_name(f"edition.{e.lower()}") for e in LISTS["List_Editions"])
 EXPERIENCE_KEYS = ("community", "community_plus", "partner")
-MODELS = (("Conv", "Per conversation"), ("Flex", "Flex Credits"), ("User", "Per user"))
+MODELS = tuple(zip(("Conv", "Flex", "User"), agentforce.MODELS))  # the core's order: its
+# tie-break (the first of the cheapest) is the sheet's
 ANNUALS = ",".join(f"TCO_{k}Annual" for k, _ in MODELS)
 MIX_ROWS = (("FAQ / simple", 0.6, 3), ("Case management", 0.3, 7),
             ("Complex troubleshooting", 0.1, 14), ("Other", 0, 0), ("Other", 0, 0))
-TERM_YEARS = 10
+TERM_YEARS = terms.MAX_TERM_YEARS
 APPLIED = 'IF(TCO_UpliftCap="",TCO_AppliedUplift,MIN(TCO_AppliedUplift,TCO_UpliftCap))'
 COUNT = "#,##0"
+
+
+def cheapest() -> str:
+    """The first model, in the core's order, whose annual cost is the lowest."""
+    text = f'"{MODELS[-1][1]}"'
+    for key, label in reversed(MODELS[:-1]):
+        text = f'IF(TCO_{key}Annual=MIN({ANNUALS}),"{label}",{text})'
+    return text
+
+
+def flag(key: str) -> str:
+    label = dict(MODELS)[key]
+    return f'IF(TCO_Cheapest="{label}","cheapest","")'
+
+
 RATE_FMT = "0.00%"
 
 TCO = (
@@ -273,21 +310,19 @@ TCO = (
         calc("ConvMonthly", "CONVERSATIONCOST(TCO_Interactions,agentforce_conversation_price)"),
         calc("ConvAnnual", "TCO_ConvMonthly*12"),
         calc("ConvSaving", f"MAX({ANNUALS})-TCO_ConvAnnual"),
-        calc("ConvFlag", f'IF(TCO_ConvAnnual=MIN({ANNUALS}),"cheapest","")', "General"))),
+        calc("ConvFlag", flag("Conv"), "General"))),
     Row("Flex Credits", (
         calc("FlexMonthly", "FLEXCOST(TCO_Actions,TCO_FlexDiscount,flex_credits_per_action,"
                             "flex_pack_price,flex_pack_size)"),
         calc("FlexAnnual", "TCO_FlexMonthly*12"),
         calc("FlexSaving", f"MAX({ANNUALS})-TCO_FlexAnnual"),
-        calc("FlexFlag", f'IF(TCO_FlexAnnual=MIN({ANNUALS}),"cheapest","")', "General"))),
+        calc("FlexFlag", flag("Flex"), "General"))),
     Row("Per user", (
         calc("UserMonthly", "AGENTUSERCOST(TCO_Agents,agentforce_user_price)"),
         calc("UserAnnual", "TCO_UserMonthly*12"),
         calc("UserSaving", f"MAX({ANNUALS})-TCO_UserAnnual"),
-        calc("UserFlag", f'IF(TCO_UserAnnual=MIN({ANNUALS}),"cheapest","")', "General"))),
-    Row("Cheapest model", (calc("Cheapest", f'IF(TCO_FlexAnnual=MIN({ANNUALS}),"Flex Credits",'
-                                f'IF(TCO_UserAnnual=MIN({ANNUALS}),"Per user",'
-                                '"Per conversation"))', "General"),)),
+        calc("UserFlag", flag("User"), "General"))),
+    Row("Cheapest model", (calc("Cheapest", cheapest(), "General"),)),
     Row("Annual cost (the cheapest)", (calc("AgentforceAnnual", f"MIN({ANNUALS})"),)),
     Row("Crossover: actions per interaction where Flex stops being cheaper", (calc(
         "Crossover", "FLEXCROSSOVER(agentforce_conversation_price,TCO_ActionPrice)", "0.0"),)),
@@ -320,7 +355,8 @@ TCO = (
     Row("Annual total (year 1)", (calc("AnnualTotal", "TCO_EditionAnnual+TCO_PlatformAnnual+"
                                        "TCO_ExpAnnual+TCO_CapacityAnnual+TCO_AgentforceAnnual+"
                                        "TCO_SupportAnnual"),)),
-    Row("Term in years (1-10)", (inp("Years", 3, 3, "0"),)),
+    Row(f"Term in years (1-{TERM_YEARS})", (inp("Years", 3, 3, "0", whole=(1, TERM_YEARS),
+                                             prompt="Whole years of the term."),)),
     Row("Annual uplift at renewal (blank = Rates uplift_capped)", (inp("Uplift", None, 0.07,
                                                                        RATE_FMT),)),
     Row("Uplift cap in the contract (blank = none)", (inp("UpliftCap", None, None, RATE_FMT),)),
