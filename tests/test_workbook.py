@@ -3,7 +3,7 @@ engine (with our functions registered), LibreOffice, and openpyxl reading them b
 
 import os
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -74,7 +74,7 @@ def test_structure_of_the_template():
     # Excel refuses to sort a range with locked cells on a protected sheet, whatever the
     # protection allows: the register is left unprotected so that sorting works
     assert ws.freeze_panes == "C2" and not ws.protection.sheet
-    assert ws.auto_filter.ref == f"A1:{cell('catch_up', last)}"
+    assert ws.auto_filter.ref == f"A1:{cell(s.REGISTER[-1].key, last)}"
     assert ws[cell("lapse", last)].value == (
         '=IF(F501="","",CREDITLAPSE(F501,G501,H501,I501,AsOfDate,L501,J501))')
     assert ws[cell("balance", last)].protection.locked is False
@@ -238,6 +238,64 @@ def test_libreoffice_recalculates_without_errors_but_missing_addin(path, tmp_pat
     if path == EXAMPLE:
         assert tco[at["TCO_EditionAnnual"]].value == 1050000  # 500 x 175 x 12
         assert computed["Register"][cell("remaining", 2)].value == 5320000  # 12.72M - 7.4M
+
+
+def expiring_by_month(entries) -> dict[date, float]:
+    """By hand, from the entries: per month from the as-of month, the dollar value still
+    unused of the entries whose last usable day (expiry + grace days) falls in it."""
+    out = {}
+    for i in range(12):
+        y, m = divmod(entries.as_of.month - 1 + i, 12)
+        out[date(entries.as_of.year + y, m + 1, 1)] = 0.0
+    for e in entries.register:
+        if e.get("balance") is None:
+            continue
+        last = e["expiry"] + timedelta(days=int(e.get("grace_days") or 0))
+        month = date(last.year, last.month, 1)
+        if month in out:
+            out[month] += max(e["balance"] - e["consumed"], 0) * e["unit_value"]
+    return out
+
+
+def months_block(ws) -> int:
+    """The first data row of the Dashboard's next-twelve-months table."""
+    return next(c.row for c in ws["A"] if str(c.value).startswith("Next twelve months")) + 2
+
+
+@pytest.mark.slow
+def test_days_to_expiry_and_the_next_twelve_months(example_values):
+    entries = example_entries()  # as of 2026-10-31
+    rows = [e for e in entries.register if e.get("balance") is not None]
+    for i, e in enumerate(rows, 2):
+        last = e["expiry"] + timedelta(days=int(e.get("grace_days") or 0))
+        assert example_values[("REGISTER", cell("days_left", i))] == \
+            (last - entries.as_of).days, e["id"]
+    # MC-001 expires on the as-of day, 2026-10-31, with 30 grace days: usable through
+    # 2026-11-30, 30 days on (without its grace it would read 0)
+    mc = rows.index(next(e for e in rows if e["id"] == "MC-001")) + 2
+    assert example_values[("REGISTER", cell("days_left", mc))] == 30
+    first = months_block(build(entries, exact_rows=20)["Dashboard"])
+    want = expiring_by_month(entries)
+    got = {}
+    for r in range(first, first + 12):
+        serial = example_values[("DASHBOARD", f"A{r}")]
+        got[date(1899, 12, 30) + timedelta(days=int(serial))] = \
+            example_values[("DASHBOARD", f"B{r}")]
+    assert got == pytest.approx(want)
+    assert sum(want.values()) > 0 and list(got) == list(want)  # October 2026 first
+
+
+@needs_libreoffice
+@pytest.mark.slow
+def test_the_twelve_months_without_the_addin(tmp_path):
+    # LibreOffice has no add-in: value expiring is native and computes; value at risk
+    # says it needs the add-in rather than showing a total that looks fine
+    out = libreoffice.convert(EXAMPLE, "xlsx", tmp_path)
+    ws = load_workbook(out, data_only=True)["Dashboard"]
+    first = months_block(load_workbook(EXAMPLE)["Dashboard"])
+    want = list(expiring_by_month(example_entries()).values())
+    assert [ws.cell(r, 2).value for r in range(first, first + 12)] == pytest.approx(want)
+    assert {ws.cell(r, 3).value for r in range(first, first + 12)} == {"needs the add-in"}
 
 
 # --- 3. a licence manager fills the blank template --------------------------------------

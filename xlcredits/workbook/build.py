@@ -413,6 +413,40 @@ def bar_chart(ws, title: str, first: int, last: int, y_title: str, top: int) -> 
     ws.add_chart(chart, anchor)
 
 
+MONTHS_AHEAD = 12
+
+
+def next_twelve_months(ws, top: int) -> tuple[int, int]:
+    """Per month from the as-of month: the value of credits whose last usable day falls in
+    it (native: works without the add-in) and their value at risk (needs the add-in)."""
+    ws.cell(top, 1, "Next twelve months: expiring ($)").font = Font(bold=True, size=12)
+    for col, text in ((1, "Month"), (2, "Value expiring"), (3, "Value at risk")):
+        ws.cell(top + 1, col, text).font = Font(bold=True)
+    first = top + 2
+    for i in range(MONTHS_AHEAD):
+        row = first + i
+        month = ws.cell(row, 1, f"=DATE(YEAR({s.AS_OF_TODAY}),MONTH({s.AS_OF_TODAY})+{i},1)")
+        month.number_format, month.alignment = "mmm yyyy", Alignment(horizontal="left")
+        within = f'Reg_last_day,">="&A{row},Reg_last_day,"<"&DATE(YEAR(A{row}),MONTH(A{row})+1,1)'
+        ws.cell(row, 2, f"=SUMIFS(Reg_value_left,{within})").number_format = s.MONEY0
+        risk = ws.cell(row, 3, needs_addin(f"SUMIFS(Reg_value_at_risk,{within})"))
+        risk.number_format, risk.alignment = s.MONEY0, Alignment(horizontal="right")
+    return first, first + MONTHS_AHEAD - 1
+
+
+def month_chart(ws, first: int, last: int, top: int) -> None:
+    """Columns of value expiring and value at risk per month, below the last chart."""
+    chart = BarChart()
+    chart.type, chart.grouping = "col", "clustered"
+    chart.title, chart.y_axis.title = "Next twelve months: value expiring and at risk", "$"
+    chart.height, chart.width = 7.5, 16
+    chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=first - 1, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.legend.position = "b"
+    ws.add_chart(chart, ws.cell(top + CHART_ROWS * len(ws._charts), CHART_COLUMN).coordinate)
+
+
 def needs_addin(formula: str) -> str:
     """A dashboard figure computed from xlcredits cells: plainly not computed without them."""
     return f'=IF({ADDIN_MISSING}=1,"{NEEDS_ADDIN}",{formula})'
@@ -484,6 +518,8 @@ def build_dashboard(wb: Workbook) -> None:
         ws.cell(i, 1).fill = PatternFill("solid", start_color=fill, end_color=fill)
         ws.cell(i, 1).font = Font(bold=True, color=font)
     bar_chart(ws, "Register by alert state", first, last, "entries", charts)
+    first, last = next_twelve_months(ws, last + 2)
+    month_chart(ws, first, last, charts)
     top = last + 2
     first, last = summary(ws, top, "TCO by component, annual ($)",
                           [(label, f"={name}") for label, name in s.TCO_COMPONENTS], s.MONEY0)

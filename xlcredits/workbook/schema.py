@@ -83,6 +83,7 @@ MONEY0 = '"$"#,##0'
 PERCENT = "0.0%"
 DATE = "yyyy-mm-dd"
 GUARD = 'IF({balance}="","",'  # a row without a balance shows nothing
+AS_OF_TODAY = f'IF({AS_OF_NAME}="",TODAY(),{AS_OF_NAME})'  # a blank as-of date is today
 
 REGISTER = (
     Column("id", "ID", "text", 10, "@", prompt="A unique reference for this entitlement."),
@@ -132,6 +133,13 @@ REGISTER = (
     Column("catch_up", "Catch-up per month", "formula", 15, CREDITS,
            GUARD + "CREDITCATCHUP({balance},{consumed},{start},{expiry},"
            f"{AS_OF_NAME},{{planned}},credits_lapse_alert,{{grace_days}}))"),
+    # native formulas: the calendar of expiries works without the add-in
+    Column("last_day", "Last usable day", "formula", 12, DATE,
+           'IF({expiry}="","",{expiry}+N({grace_days}))', since=2),
+    Column("days_left", "Days to expiry", "formula", 10, "0",
+           f'IF({{expiry}}="","",{{last_day}}-{AS_OF_TODAY})', since=2),
+    Column("value_left", "Value remaining ($)", "formula", 15, MONEY0,
+           GUARD + "MAX({remaining},0)*N({unit_value}))", since=2),
 )
 
 REGISTER_INPUTS = tuple(c for c in REGISTER if c.is_input)
