@@ -98,7 +98,7 @@ def test_structure_of_the_template():
     assert names["flex_pack_price"].attr_text.startswith("'Rates'!$B$")
     conf = wb["xlwings.conf"]
     assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "xlcredits.udfs")
-    assert len(wb["Dashboard"]._charts) == 4
+    assert len(wb["Dashboard"]._charts) == 5  # credit types, alerts, twelve months, TCO, models
 
 
 def test_every_tco_price_is_read_through_the_rates_names():
