@@ -9,7 +9,7 @@ import click
 
 from . import batch, rates, register, statements
 from .errors import InputError, XlcreditsError
-from .loginhistory import check_zone, read_history
+from .loginhistory import check_zone, month_range, read_history, read_users
 from .loginmix import analyse, summary
 from .portfolio import collect, entries_table, rollups, split_build
 from .tables import read_table, records
@@ -180,27 +180,59 @@ def report(paths, out: Path):
         raise SystemExit(1)
 
 
+DATE_ORDER = click.option(
+    "--date-order", type=click.Choice(["mdy", "dmy"]), help="The order of slash dates in "
+    "the file: mdy (1/15/2026) or dmy (15/01/2026). Without it the file's own dates must "
+    "prove the order (a first or second field above 12).")
+
+
 @main.command("logins")
 @click.argument("history", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--licence", help="Customer Community, Customer Community Plus or Partner "
               "Community: its list prices from the rate card.")
-@click.option("--login-price", type=float, help="Price of a login-day (with --member-price).")
-@click.option("--member-price", type=float, help="Price of a member a month.")
+@click.option("--login-price", type=click.FloatRange(min=0, min_open=True),
+              help="Price of a login-day (with --member-price).")
+@click.option("--member-price", type=click.FloatRange(min=0, min_open=True),
+              help="Price of a member a month.")
 @click.option("--tz", default="UTC", show_default=True,
               help="The org's time zone: a login-day is a calendar day there.")
-@click.option("--block", type=click.FloatRange(min=0), help="A fixed monthly block of login-days to price, "
-              "with overage at the login price. Default: the peak month's need.")
+@click.option("--period", nargs=2, metavar="FROM TO", help="The months the export covers, "
+              "inclusive (2026-01 2026-06). Default: the months it covers entirely in the org's "
+              "time zone (a rolling export's first and last months are partial).")
+@click.option("--login-types", "login_types", multiple=True, metavar="TYPE",
+              help="Another login type (or user type) whose logins count, besides Experience "
+              "Cloud external users'; repeat or separate with commas.")
+@click.option("--all-users", is_flag=True, help="Count every user's logins (staff, API "
+              "integrations, external users).")
+@click.option("--users", "users_file", type=click.Path(exists=True, dir_okay=False,
+                                                       path_type=Path),
+              help="Count only these users: a file of usernames or user IDs (one a line, or "
+              "a column headed Username or Id), e.g. the holders of one licence.")
+@DATE_ORDER
+@click.option("--block", type=click.FloatRange(min=0), help="A fixed monthly block of "
+              "login-days to price, with overage at the login price. Default: the peak "
+              "month's need.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the per-user and monthly tables and a chart to this xlsx.")
-def logins_command(history, licence, login_price, member_price, tz, block, out):
-    """From a Login History export (CSV), the cheapest mix of member licences and a
-    login pool, against all members and all logins."""
+def logins_command(history, licence, login_price, member_price, tz, period, login_types,
+                   all_users, users_file, date_order, block, out):
+    """From a Login History export (Setup's CSV or GZIP download, the LoginHistory object
+    from Data Loader or the sf CLI, or the Event Monitoring Login log), the cheapest mix of
+    member licences and a login pool, against all members and all logins."""
     if licence and (login_price is not None or member_price is not None):
         raise click.UsageError("give --licence or the two prices, not both")
     if not licence and (login_price is None or member_price is None):
         raise click.UsageError("give --licence NAME, or both --login-price and --member-price")
+    if all_users and (login_types or users_file):
+        raise click.UsageError("--all-users counts everyone: give it without --login-types "
+                               "and --users")
     at_edge("--tz", check_zone, tz)
-    data = read_history(history, tz)
+    if period:
+        at_edge("--period", month_range, *period)
+    types = [t for value in login_types for t in value.split(",") if t.strip()]
+    users = at_edge("--users", read_users, users_file) if users_file else None
+    data = read_history(history, tz, period=period or None, date_order=date_order,
+                        login_types=types, all_users=all_users, users=users)
     mix = at_edge("--licence" if licence else "--login-price", analyse, data,
                   login_price if licence is None else licence,
                   member_price if licence is None else licence, block)
