@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import batch, rates, register, statements
+from . import batch, logins, rates, register, statements
 from .errors import InputError, XlcreditsError
 from .loginhistory import check_zone, month_range, read_history, read_users
 from .loginmix import analyse, summary
@@ -227,6 +227,8 @@ def logins_command(history, licence, login_price, member_price, tz, period, logi
         raise click.UsageError("--all-users counts everyone: give it without --login-types "
                                "and --users")
     at_edge("--tz", check_zone, tz)
+    if licence:
+        at_edge("--licence", logins.community_prices, "licence", licence, "login")
     if period:
         at_edge("--period", month_range, *period)
     types = [t for value in login_types for t in value.split(",") if t.strip()]

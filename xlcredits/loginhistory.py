@@ -335,13 +335,13 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
         checks = [f"lower({col(type_col)}) IN ({_literals(allowed)})"]
         checks += [f"lower({col(k)}) IN ({_literals([t.lower() for t in extra])})"
                    for k in ("login_type", "user_type") if cols[k] and k != type_col and extra]
-        typed = "(" + " OR ".join(checks) + ")"
+        typed = "coalesce(" + " OR ".join(checks) + ", false)"
     else:
         typed = "true"
     if users is not None:
         con.execute("CREATE TEMP TABLE listed AS SELECT unnest(?::VARCHAR[]) AS v", [users])
-        listed = (f"(lower({col('user')}) IN (SELECT v FROM listed) OR "
-                  f"left({col('user_id')}, 15) IN (SELECT v FROM listed))")
+        listed = (f"coalesce(lower({col('user')}) IN (SELECT v FROM listed) OR "
+                  f"left({col('user_id')}, 15) IN (SELECT v FROM listed), false)")
         rule += f"; only the {len(users):,} users of --users"
     else:
         listed = "true"
@@ -355,7 +355,7 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
         SELECT usr, status, kind, ok, typed, listed,
                CAST(timezone(?, ts) AS DATE) AS day, count(*) AS n
         FROM (SELECT {user} AS usr, {col('status')} AS status, {shown_type} AS kind,
-                     lower({col('status')}) IN ({_literals(SUCCESS)}) AS ok,
+                     coalesce(lower({col('status')}) IN ({_literals(SUCCESS)}), false) AS ok,
                      {typed} AS typed, {listed} AS listed, {parsed} AS ts
               FROM {source})
         GROUP BY ALL""", [tz])
