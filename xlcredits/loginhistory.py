@@ -101,8 +101,8 @@ class History:
 
     def facts(self) -> list[tuple[str, str]]:
         """What was counted and left out, and why: (label, text) pairs for any layout."""
-        out = [("Export", f"{self.rows:,} rows from {self.first_day or '-'} to "
-                          f"{self.last_day or '-'} (time zone {self.tz})"),
+        out = [("Export", (f"{self.rows:,} rows from {self.first_day or '-'} to "
+                           f"{self.last_day or '-'} (time zone {self.tz})")),
                ("Counted", f"{self.successful:,} successful logins of {self.users:,} users"),
                ("Whose logins", self.rule)]
         span = f"{self.months[0]} to {self.months[-1]}" if self.months else "none"
@@ -201,8 +201,7 @@ def _source(path: Path, tmp: Path) -> tuple[str, list[str], str]:
             target = tmp / "history.csv"
             with open(target, "w", encoding="utf-8", newline="") as out:
                 out.write(first)
-                for line in lines:
-                    out.write(line)
+                out.writelines(lines)
             head = b""
     compression = "gzip" if head.startswith(GZIP_MAGIC) else "none"
     sep = delimiter.replace("'", "''")

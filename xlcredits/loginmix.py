@@ -78,12 +78,12 @@ def facts(history: History, mix: Mix) -> list[tuple[str, str]]:
     """What was counted, left out and why, and what each option costs: (label, text)."""
     members = int((mix.users["licence"] == "Member").sum())
     return history.facts() + [
-        ("Prices", f"${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member "
-                   f"a month; break-even {mix.breakeven:.2f} login-days a month"),
+        ("Prices", (f"${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member "
+                    f"a month; break-even {mix.breakeven:.2f} login-days a month")),
         ("All members", f"${mix.all_members:,.2f} a month"),
         ("All login pool", f"${mix.all_logins:,.2f} a month"),
-        ("Best mix", f"${mix.best_mix:,.2f} a month: {members:,} members, "
-                     f"{len(mix.users) - members:,} in the login pool"),
+        ("Best mix", (f"${mix.best_mix:,.2f} a month: {members:,} members, "
+                      f"{len(mix.users) - members:,} in the login pool")),
         ("Saving", f"${mix.saving:,.2f} a month"),
     ]
 

@@ -313,7 +313,7 @@ def header_key(text) -> str:
 
 def _bare(header) -> str:
     """A header as compared, without Data Cloud's ``std__`` prefix and ``__c`` suffix."""
-    text = re.sub(r"^(?:std|ssot)__|__c$", "", str(header or "").strip(), flags=re.I)
+    text = re.sub(r"^(?:std|ssot)__|__c$", "", str(header or "").strip(), flags=re.IGNORECASE)
     return header_key(text)
 
 
