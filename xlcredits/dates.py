@@ -68,8 +68,7 @@ def text_to_ordinal(name: str, text: str, order: str | None = None) -> int:
         if m is None or order not in DATE_ORDERS:
             if m is not None:
                 raise InputError(name, text, "is a slash date, and whether the day or the "
-                                 "month comes first is not known",
-                                 f"enter {WANTED}, or {ORDER_FIX}")
+                                 "month comes first is not known", f"enter {WANTED}")
             refuse_element(name, text, WANTED)
         a, b, y = (int(g) for g in m.groups())
         mo, d = (a, b) if order == "mdy" else (b, a)

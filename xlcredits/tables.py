@@ -342,7 +342,8 @@ def records(table: Table, fields, date_order: str | None = None) -> list[dict]:
     if missing:
         raise InputError(table.source, ", ".join(h for h in table.header if h)[:120] or
                          "(no header)", "lacks the columns " + "; ".join(missing),
-                         "name the columns " + ", ".join(f.header for f in fields))
+                         "name the columns " + ", ".join(f.header for f in fields
+                                                         if not f.optional))
     kinds = {f.key: getattr(f, "kind", "text") for f in fields if found[f.key]}
     date_keys = [k for k, kind in kinds.items() if kind == "date"]
     order = infer_order(f"{table.source} dates", (row.get(found[k]) for row in table
