@@ -27,6 +27,12 @@ def at_edge(option: str, fn, *args):
         raise click.BadParameter(str(e), param_hint=option) from None
 
 
+DATE_ORDER = click.option(
+    "--date-order", type=click.Choice(["mdy", "dmy"]), help="The order of slash dates in "
+    "the file: mdy (1/15/2026) or dmy (15/01/2026). Without it the file's own dates must "
+    "prove the order (a first or second field above 12).")
+
+
 class Group(click.Group):
     """A click group that turns the project's errors into one clean line (exit 1)."""
 
@@ -150,10 +156,18 @@ def regenerate(paths, backup_dir, dry_run, jobs):
               "(a header text, e.g. Owner).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="The folder to write the workbooks into.")
-def build_workbooks(data: Path, by: str, out: Path):
-    """From a flat register export (CSV or xlsx with the register's header texts), write
-    one workbook per value of a column."""
-    for path, rows in at_edge("--by", split_build, data, by, out):
+@DATE_ORDER
+def build_workbooks(data: Path, by: str, out: Path, date_order: str | None):
+    """From a flat register export (CSV or xlsx with the register's header texts; comma,
+    semicolon or tab; any usual encoding; gzip or zip), write one workbook per value of a
+    column."""
+    try:
+        written = split_build(data, by, out, date_order)
+    except InputError as e:
+        if e.argument == "column":  # the --by column is not in the file
+            raise click.BadParameter(str(e), param_hint="--by") from None
+        raise
+    for path, rows in written:
         click.echo(f"Wrote {path} ({rows} entries)")
 
 
@@ -178,12 +192,6 @@ def report(paths, out: Path):
                f"${df['value_at_risk'].sum():,.0f}.\nWrote {xlsx} and {csv_path}")
     if refused:
         raise SystemExit(1)
-
-
-DATE_ORDER = click.option(
-    "--date-order", type=click.Choice(["mdy", "dmy"]), help="The order of slash dates in "
-    "the file: mdy (1/15/2026) or dmy (15/01/2026). Without it the file's own dates must "
-    "prove the order (a first or second field above 12).")
 
 
 @main.command("logins")
@@ -249,18 +257,26 @@ def logins_command(history, licence, login_price, member_price, tz, period, logi
 @click.argument("usage", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--multipliers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Multiplier table (CSV or xlsx): Usage type, Subtype, Environment, "
-                   "Multiplier, Effective date. Without it every multiplier is 1.")
+                   "Multiplier, Effective date (End date, tiers optional). Without it every "
+                   "multiplier is 1, unless the usage lines carry their own.")
+@DATE_ORDER
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the drawdown, a summary and a chart of balances to this xlsx.")
-def usage_command(entitlements, usage, multipliers, out):
-    """Reproduce the monthly drawdown of pooled entitlements from a usage statement:
-    which contract each unit came from, what lapsed, and what overage should cost."""
+def usage_command(entitlements, usage, multipliers, date_order, out):
+    """Reproduce the monthly drawdown of pooled entitlements from a usage statement (our
+    columns, or Digital Wallet's exports as they are): which contract each unit came from,
+    what lapsed, and what overage should cost."""
     def rows(path, fields):
-        return records(read_table(path), fields)
+        return records(read_table(path), fields, date_order)
 
     ents = statements.to_entitlements(rows(entitlements, statements.ENTITLEMENT_FIELDS),
                                       entitlements.name)
     lines = statements.to_usage(rows(usage, statements.USAGE_FIELDS), usage.name)
+    if not lines:
+        raise click.ClickException(f"{usage.name} has no usage lines (a header at most): "
+                                   "export the usage with its rows")
+    if not ents:
+        click.echo(f"{entitlements.name} has no entitlements: all usage is overage.")
     mults = (statements.to_multipliers(rows(multipliers, statements.MULTIPLIER_FIELDS),
                                        multipliers.name) if multipliers else [])
     result = statements.drawdown(ents, lines, mults)
@@ -278,10 +294,4 @@ def usage_summary(result) -> list[str]:
     for t in statements.totals(result):
         lines.append(f"{t['product'][:27]:28}{t['new']:>14,.0f}{t['drawn']:>14,.0f}"
                      f"{t['lapsed']:>14,.0f}{t['overage']:>14,.0f}{t['cost']:>14,.2f}")
-    for product, units in result.no_entitlement.items():
-        lines.append(f"{product}: {units:,.0f} units of usage with no entitlement: overage "
-                     "with no rate (no contract for this product to take it from).")
-    for (kind, subtype, env), n in result.no_multiplier.items():
-        lines.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
-                     f"{n} usage lines counted at 1.")
-    return lines
+    return lines + statements.findings(result)

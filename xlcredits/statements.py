@@ -38,6 +38,7 @@ __all__ = [
     "consumed_units",
     "drawdown",
     "drawdown_table",
+    "findings",
     "multiplier_for",
     "range_records",
     "to_entitlements",
@@ -657,3 +658,18 @@ def totals(result: Drawdown) -> list[dict]:
         t["cost"] += o["cost"] or 0.0
     return [{"product": p, "new": t["new"], "drawn": t["drawn"], "lapsed": t["lapsed"],
              "overage": t["overage"], "cost": t["cost"]} for p, t in sorted(sums.items())]
+
+
+def findings(result: Drawdown) -> list[str]:
+    """What the drawdown assumed or could not price, one sentence each (for any layout)."""
+    out = list(result.notes)
+    for product, units in result.no_entitlement.items():
+        out.append(f"{product}: {units:,.2f} units of usage with no entitlement: overage with "
+                   "no rate (no contract for this product to take it from).")
+    for product, units in result.no_rate.items():
+        out.append(f"{product}: {units:,.2f} units of overage not priced: none of its "
+                   "contracts has a usage rate (add a Usage rate to its entitlements).")
+    for (kind, subtype, env), n in result.no_multiplier.items():
+        out.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
+                   f"{n} usage lines counted at 1.")
+    return out
