@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from xlcredits import InputError
-from xlcredits.errors import ReadError
 from xlcredits.cli import main
+from xlcredits.errors import ReadError
 from xlcredits.statements import (
     ENTITLEMENT_FIELDS,
     MULTIPLIER_FIELDS,
