@@ -41,7 +41,7 @@ import pandas as pd
 
 from .dates import ORDER_FIX, month_of_text
 from .errors import InputError, ReadError
-from .tables import GZIP_MAGIC, ZIP_MAGIC, header_key, open_text, read_table
+from .tables import GZIP_MAGIC, ZIP_MAGIC, header_key, is_xlsx, open_text, read_table
 
 __all__ = ["EXTERNAL_LOGIN_TYPES", "EXTERNAL_USER_TYPES", "History", "check_zone",
            "month_range", "read_history", "read_users"]
@@ -190,6 +190,17 @@ def _columns(header: list[str], path: Path) -> dict[str, str | None]:
 def _source(path: Path, tmp: Path) -> tuple[str, list[str], str]:
     """A DuckDB ``read_csv`` of the export, its header, and its delimiter: the file itself
     when DuckDB reads it as it is (UTF-8, plain or gzip), else a UTF-8 copy."""
+    if is_xlsx(path):  # saved from Excel: its first sheet as a UTF-8 copy
+        table = read_table(path)
+        target = tmp / "history.csv"
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(table.header)
+            writer.writerows([_cell(row.get(h)) for h in table.header] for row in table)
+        return (f"read_csv('{str(target).replace(chr(39), chr(39) * 2)}', header = true, "
+                f"all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
+                f"auto_detect = false, null_padding = true, "
+                f"columns = {{{_column_types(table.header)}}})"), table.header, ","
     with open_text(path) as (lines, encoding, delimiter):
         first = next(lines, "")
         header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
@@ -209,6 +220,17 @@ def _source(path: Path, tmp: Path) -> tuple[str, list[str], str]:
             f"all_varchar = true, delim = '{sep}', quote = '\"', escape = '\"', "
             f"compression = '{compression}', max_line_size = 1000000, null_padding = true, "
             f"auto_detect = false, columns = {{{_column_types(header)}}})"), header, delimiter
+
+
+def _cell(value) -> str:
+    """A cell of an xlsx as the export's text: a date-time cell in ISO form."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _column_types(header: list[str]) -> str:
@@ -380,7 +402,7 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
                          "every successful login needs its user")
     rows, first, last = con.execute("SELECT coalesce(sum(n), 0)::BIGINT, min(day), max(day) "
                                     "FROM logins").fetchone()
-    months, partial = _months(first, last, months_given)
+    months, partial = _months(first, last, months_given, path.name)
     con.execute("CREATE TEMP TABLE used AS SELECT unnest(?::VARCHAR[]) AS month", [months])
     con.execute("""CREATE TEMP TABLE flagged AS
                    SELECT *, strftime(day, '%Y-%m') AS month,
@@ -426,14 +448,15 @@ def _iso(day) -> str:
     return day.isoformat() if day is not None else ""
 
 
-def _months(first: date | None, last: date | None, given: list[str] | None
-            ) -> tuple[list[str], list[str]]:
+def _months(first: date | None, last: date | None, given: list[str] | None,
+            source: str = "Login History") -> tuple[list[str], list[str]]:
     """The months to count and those left out: ``given`` (the rest of the export is left
     out), else the months the export covers from their first day to their last."""
     if first is None:
         if given:
             return given, []
-        raise InputError("Login History", None, "has no logins", "export the logins")
+        raise InputError(source, None, "has no logins (a header at most)",
+                         "export Login History with its rows")
     touched = month_range(f"{first:%Y-%m}", f"{last:%Y-%m}")
     if given is not None:
         return given, [m for m in touched if m not in given]
@@ -444,7 +467,7 @@ def _months(first: date | None, last: date | None, given: list[str] | None
     if (following.toordinal() - last.toordinal()) != 1 and f"{last:%Y-%m}" in keep:
         keep.remove(f"{last:%Y-%m}")
     if not keep:
-        raise InputError("Login History", f"{first} to {last}", "covers no whole month in "
+        raise InputError(source, f"{first} to {last}", "covers no whole month in "
                          "the org's time zone", "give the months it covers: --period "
                          f"{first:%Y-%m} {last:%Y-%m}")
     return keep, [m for m in touched if m not in keep]

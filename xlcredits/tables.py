@@ -230,6 +230,15 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _check_text(path: Path, sample: bytes, encoding: str) -> None:
+    """Refuse what is not text: NULs or control characters where a table has none."""
+    text = sample[: SAMPLE - 4].decode(encoding, errors="replace")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
+    if "\x00" in text or controls > max(2, len(text) // 100):
+        raise ReadError(path, "is not a text table (binary content): export it as CSV or "
+                              "xlsx")
+
+
 def _lines(path: Path, stream):
     """The lines of a text stream, each at most MAX_LINE characters (in bounded memory)."""
     n = 0
@@ -264,6 +273,7 @@ def open_text(path: Path):
         raise ReadError(path, f"is a damaged compressed file ({e})") from None
     try:
         encoding = detect_encoding(sample)
+        _check_text(path, sample, encoding)
         stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
         lines = _lines(path, stream)
         first = next(lines, "")
