@@ -373,7 +373,8 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
     # numbers are only worked out when there are bad rows to report
     con.execute(f"""
         CREATE TEMP TABLE logins AS
-        SELECT usr, status, kind, ok, typed, listed,
+        SELECT usr, CASE WHEN NOT ok THEN status END AS status,
+               CASE WHEN ok AND NOT typed THEN kind END AS kind, ok, typed, listed,
                CAST(timezone(?, ts) AS DATE) AS day, count(*) AS n
         FROM (SELECT {user} AS usr, {col('status')} AS status, {shown_type} AS kind,
                      coalesce(lower({col('status')}) IN ({_literals(SUCCESS)}), false) AS ok,
@@ -403,11 +404,13 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
     rows, first, last = con.execute("SELECT coalesce(sum(n), 0)::BIGINT, min(day), max(day) "
                                     "FROM logins").fetchone()
     months, partial = _months(first, last, months_given, path.name)
-    con.execute("CREATE TEMP TABLE used AS SELECT unnest(?::VARCHAR[]) AS month", [months])
-    con.execute("""CREATE TEMP TABLE flagged AS
-                   SELECT *, strftime(day, '%Y-%m') AS month,
-                          strftime(day, '%Y-%m') IN (SELECT month FROM used) AS in_period
-                   FROM logins""")
+    # the months used are consecutive: a day is in them when it falls between their ends
+    lo = date.fromisoformat(months[0] + "-01")
+    end = date.fromisoformat(months[-1] + "-01")
+    hi = date(end.year + end.month // 12, end.month % 12 + 1, 1)
+    con.execute(f"""CREATE TEMP VIEW flagged AS
+                    SELECT *, day >= DATE '{lo}' AND day < DATE '{hi}' AS in_period
+                    FROM logins WHERE day IS NOT NULL""")
     statuses = dict(con.execute(
         "SELECT coalesce(status, '(blank)'), sum(n)::BIGINT FROM flagged WHERE NOT ok "
         "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
@@ -417,8 +420,8 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
     not_listed = con.execute("SELECT coalesce(sum(n), 0)::BIGINT FROM flagged "
                              "WHERE ok AND typed AND NOT listed").fetchone()[0]
     by_month = dict(con.execute(
-        "SELECT month, sum(n)::BIGINT FROM flagged WHERE ok AND typed AND listed "
-        "AND NOT in_period GROUP BY 1 ORDER BY 1").fetchall())
+        "SELECT strftime(day, '%Y-%m'), sum(n)::BIGINT FROM flagged WHERE ok AND typed "
+        "AND listed AND NOT in_period GROUP BY 1 ORDER BY 1").fetchall())
     counted = con.execute("SELECT coalesce(sum(n), 0)::BIGINT FROM flagged "
                           "WHERE ok AND typed AND listed AND in_period").fetchone()[0]
     reasons = dict(con.execute("""
@@ -432,7 +435,7 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
               FROM flagged GROUP BY usr)
         WHERE NOT counted GROUP BY 1 ORDER BY 2 DESC""").fetchall())
     days = con.execute("""
-        SELECT usr AS user, month, count(DISTINCT day) AS login_days
+        SELECT usr AS user, strftime(day, '%Y-%m') AS month, count(DISTINCT day) AS login_days
         FROM flagged WHERE ok AND typed AND listed AND in_period
         GROUP BY 1, 2 ORDER BY 1, 2""").df()
     con.close()
