@@ -356,7 +356,10 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
         checks = [f"lower({col(type_col)}) IN ({_literals(allowed)})"]
         checks += [f"lower({col(k)}) IN ({_literals([t.lower() for t in extra])})"
                    for k in ("login_type", "user_type") if cols[k] and k != type_col and extra]
-        typed = "coalesce(" + " OR ".join(checks) + ", false)"
+        # the usual spelling first, compared as it is: lower() only for the others
+        exact = _quote(cols[type_col])
+        typed = (f"CASE WHEN {exact} IN ({_literals(counted_types[:1])}) THEN true ELSE "
+                 "coalesce(" + " OR ".join(checks) + ", false) END")
     else:
         typed = "true"
     if users is not None:
@@ -366,8 +369,8 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
         rule += f"; only the {len(users):,} users of --users"
     else:
         listed = "true"
-    user = (f"coalesce(nullif({col('user')}, ''), {col('user_id')})" if cols["user"]
-            else col("user_id"))
+    user = (col("user") if not cols["user_id"] else col("user_id") if not cols["user"]
+            else f"coalesce(nullif({col('user')}, ''), {col('user_id')})")
     shown_type = col(type_col) if type_col else "NULL::VARCHAR"
     # one parallel pass over the file, straight to (user, day, flags) with counts; line
     # numbers are only worked out when there are bad rows to report
@@ -377,7 +380,8 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
                CASE WHEN ok AND NOT typed THEN kind END AS kind, ok, typed, listed,
                CAST(timezone(?, ts) AS DATE) AS day, count(*) AS n
         FROM (SELECT {user} AS usr, {col('status')} AS status, {shown_type} AS kind,
-                     coalesce(lower({col('status')}) IN ({_literals(SUCCESS)}), false) AS ok,
+                     CASE WHEN {_quote(cols['status'])} = 'Success' THEN true ELSE coalesce(
+                         lower({col('status')}) IN ({_literals(SUCCESS)}), false) END AS ok,
                      {typed} AS typed, {listed} AS listed, {parsed} AS ts
               FROM {source})
         GROUP BY ALL""", [tz])
