@@ -351,3 +351,26 @@ def test_no_whole_month_says_the_fix(tmp_path):
     path = write_csv(tmp_path / "h.csv", SETUP_HEADER, rows)
     with pytest.raises(InputError, match="covers no whole month.*--period 2026-01 2026-01"):
         read_history(path)
+
+
+def test_damaged_exports_say_the_line(tmp_path):
+    huge = tmp_path / "huge.csv"
+    huge.write_text("Username,Login Time,Login Type,Status\n" + "a" * 1_200_000
+                    + ",1/15/2026 11:30:05 PM,x,Success\n", encoding="utf-8")
+    with pytest.raises(Exception, match="huge.csv: .*Line: 2: longer than 1,000,000"):
+        read_history(huge, period=("2026-01", "2026-01"))
+    extra = tmp_path / "extra.csv"
+    extra.write_text("Username,Login Time,Login Type,Status\na,1/15/2026 11:30:05 PM,x,Success,"
+                     "more\n", encoding="utf-8")
+    with pytest.raises(Exception, match="Line: 2: Expected Number of Columns: 4 Found: 5"):
+        read_history(extra, period=("2026-01", "2026-01"))
+
+
+def test_nothing_counted_is_said(tmp_path):
+    path = write_csv(tmp_path / "h.csv", SETUP_HEADER,
+                     [setup_row("jane@acme.com", datetime(2026, 1, 15), "Application")])
+    result = CliRunner().invoke(main, ["logins", str(path), "--licence", "Partner Community",
+                                       "--period", "2026-01", "2026-01"])
+    assert result.exit_code == 0
+    assert "Nothing counted: no login of the export counts" in result.output
+    assert "nan" not in result.output

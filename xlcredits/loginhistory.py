@@ -123,6 +123,10 @@ class History:
         if self.left_out_by_month:
             out.append(("Left out, months not used", ", ".join(
                 f"{k} {v:,}" for k, v in self.left_out_by_month.items()) + " logins"))
+        if not self.successful:
+            out.append(("Nothing counted", "no login of the export counts: if these users "
+                        "hold the licences priced, name their login type with --login-types, "
+                        "or give --all-users or --users"))
         if self.users_left_out:
             out.append(("Users left out", ", ".join(
                 f"{v:,} {k}" for k, v in self.users_left_out.items())))
@@ -313,7 +317,13 @@ def read_history(path: Path, tz: str = "UTC", *, period: tuple[str, str] | None 
             return _read(path, tz, months_given, date_order, login_types, all_users, users,
                          Path(tmp))
         except duckdb.Error as e:
-            reason = str(e).splitlines()[0][:200]
+            lines = str(e).splitlines()
+            reason = lines[0][:200]
+            if "line size" in str(e).lower():
+                reason += ": longer than 1,000,000 characters, not a Login History line"
+            detail = next((x.strip() for x in lines[1:] if x.startswith("Expected Number")), "")
+            if detail:
+                reason += f": {detail[:120]}"
             raise ReadError(path, f"cannot be read as a Login History export: {reason}"
                             ) from None
 
