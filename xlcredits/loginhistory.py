@@ -124,9 +124,9 @@ class History:
             out.append(("Left out, months not used", ", ".join(
                 f"{k} {v:,}" for k, v in self.left_out_by_month.items()) + " logins"))
         if not self.successful:
-            out.append(("Nothing counted", "no login of the export counts: if these users "
+            out.append(("Nothing counted", ("no login of the export counts: if these users "
                         "hold the licences priced, name their login type with --login-types, "
-                        "or give --all-users or --users"))
+                        "or give --all-users or --users")))
         if self.users_left_out:
             out.append(("Users left out", ", ".join(
                 f"{v:,} {k}" for k, v in self.users_left_out.items())))
