@@ -248,7 +248,8 @@ def _column_types(header: list[str]) -> str:
     return ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
 
 
-def _time_order(con, source: str, time: str, order: str | None) -> str | None:
+def _time_order(con, source: str, time: str, order: str | None, where: str = "Login time"
+                ) -> str | None:
     """The order of the export's slash dates: given, else proved by its own data."""
     if order is not None:
         return order
@@ -263,13 +264,13 @@ def _time_order(con, source: str, time: str, order: str | None) -> str | None:
         if not n:
             return None
         if a > 12 and b > 12:
-            raise InputError("Login time", example, "is one of slash dates in both orders "
+            raise InputError(where, example, "is one of slash dates in both orders "
                              "(day-first and month-first)", "export the dates in one order")
         if a > 12:
             return "dmy"
         if b > 12:
             return "mdy"
-    raise InputError("Login time", example, "is a slash date, and no date of the export "
+    raise InputError(where, example, "is a slash date, and no date of the export "
                      "proves whether the day or the month comes first (all are 12 or less)",
                      ORDER_FIX)
 
@@ -339,7 +340,7 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
         return f"trim({_quote(cols[key])})" if cols[key] else "NULL::VARCHAR"
 
     time = col("time")
-    order = _time_order(con, source, time, date_order)
+    order = _time_order(con, source, time, date_order, f"{path.name} {cols['time']}")
     slash = [f"try_strptime({time}, '{f.format(ORDER_FORMAT[order])}')"
              for f in SLASH_FORMATS] if order else []
     parsed = ", ".join([f"timezone('UTC', {s})" for s in slash]
