@@ -334,7 +334,7 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
     cols = _columns(header, path)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # naive ISO times are GMT too
-    con.execute("SET threads = 2")
+    con.execute("SET enable_progress_bar = false")
 
     def col(key):
         return f"trim({_quote(cols[key])})" if cols[key] else "NULL::VARCHAR"
@@ -449,8 +449,10 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
                      bool_or(ok AND typed AND listed AND in_period) AS counted
               FROM flagged GROUP BY usr)
         WHERE NOT counted GROUP BY 1 ORDER BY 2 DESC""").fetchall())
+    # a counted login keeps no status or type and has every flag set: one group per user
+    # and day, so its groups in a month are its login-days
     days = con.execute("""
-        SELECT usr AS user, strftime(day, '%Y-%m') AS month, count(DISTINCT day) AS login_days
+        SELECT usr AS user, strftime(day, '%Y-%m') AS month, count(*) AS login_days
         FROM flagged WHERE ok AND typed AND listed AND in_period
         GROUP BY 1, 2 ORDER BY 1, 2""").df()
     con.close()
