@@ -260,12 +260,12 @@ def _daily(usage: list[Usage], multipliers: list[Multiplier], out: Drawdown) -> 
     if levels:
         out.notes.append(f"{sum(u.level for u in usage)} usage lines of levels (MAX "
                          f"aggregation, e.g. storage) taken as {len(levels)} monthly maxima, "
-                         "not summed.")
-    pieces += [u for _, u in levels.values()]
+                         "not summed; each is spread over its month's days, pro rata.")
     if any(u.monthly for u in pieces):
         out.notes.append(f"{sum(u.monthly for u in pieces)} usage lines dated by month were "
                          "spread over the days of their month, pro rata, so that a mid-month "
                          "start, expiry or multiplier change applies to the days it covers.")
+    pieces += [u for _, u in levels.values()]
     spread = []
     for u in pieces:
         if u.monthly:
