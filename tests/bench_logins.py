@@ -37,7 +37,7 @@ def generate(path: Path, rows: int, users: int) -> None:
                               '%-m/%-d/%Y %-I:%M:%S %p') AS "Login Time",
                      CASE WHEN hash(i * 13) % 100 < 3 THEN 'Invalid Password'
                           ELSE 'Success' END AS "Status",
-                     'Partner Community' AS "Login Type", 'Browser' AS "Application"
+                     'Chatter Communities External User' AS "Login Type", 'Browser' AS "Application"
               FROM range({rows}) t(i))
         TO '{path}' (HEADER, DELIMITER ',')""")
 

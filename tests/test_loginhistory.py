@@ -16,19 +16,19 @@ from xlcredits.loginmix import analyse
 
 HAND_MADE = """\
 USERNAME,login time,Status,Login Type,Application
-ann@p.com,1/15/2026 11:30:05 PM,Success,Partner Community,Browser
-ann@p.com,1/15/2026 11:45:00 PM,Success,Partner Community,Browser
-ann@p.com,1/15/2026 2:00:00 PM,Success,Partner Community,Browser
-ann@p.com,2026-01-16T08:00:00.000Z,Success,Partner Community,Browser
-ann@p.com,1/20/2026 9:00:00 AM,Success,Partner Community,Browser
-ann@p.com,2/3/2026 9:00:00 AM,Success,Partner Community,Browser
-ann@p.com,2/4/2026 9:00:00 AM,Success,Partner Community,Browser
-ann@p.com,2/5/2026 9:00:00 AM,Success,Partner Community,Browser
-ann@p.com,2/6/2026 9:00:00 AM,Success,Partner Community,Browser
-bob@p.com,1/10/2026 10:00:00 AM,Success,Partner Community,Browser
-bob@p.com,1/10/2026 10:05:00 AM,Invalid Password,Partner Community,Browser
-bob@p.com,2/11/2026 10:00:00 AM,Success,Partner Community,Browser
-cat@p.com,1/12/2026 10:00:00 AM,Failed: Computer activation required,Partner Community,Browser
+ann@p.com,1/15/2026 11:30:05 PM,Success,Chatter Communities External User,Browser
+ann@p.com,1/15/2026 11:45:00 PM,Success,Chatter Communities External User,Browser
+ann@p.com,1/15/2026 2:00:00 PM,Success,Chatter Communities External User,Browser
+ann@p.com,2026-01-16T08:00:00.000Z,Success,Chatter Communities External User,Browser
+ann@p.com,1/20/2026 9:00:00 AM,Success,Chatter Communities External User,Browser
+ann@p.com,2/3/2026 9:00:00 AM,Success,Chatter Communities External User,Browser
+ann@p.com,2/4/2026 9:00:00 AM,Success,Chatter Communities External User,Browser
+ann@p.com,2/5/2026 9:00:00 AM,Success,Chatter Communities External User,Browser
+ann@p.com,2/6/2026 9:00:00 AM,Success,Chatter Communities External User,Browser
+bob@p.com,1/10/2026 10:00:00 AM,Success,Chatter Communities External User,Browser
+bob@p.com,1/10/2026 10:05:00 AM,Invalid Password,Chatter Communities External User,Browser
+bob@p.com,2/11/2026 10:00:00 AM,Success,Chatter Communities External User,Browser
+cat@p.com,1/12/2026 10:00:00 AM,Failed: Computer activation required,Chatter Communities External User,Browser
 """
 # By hand, in UTC:
 # ann: Jan 15 (three logins: 2 PM, 11:30 PM, 11:45 PM count once), Jan 16, Jan 20 = 3
@@ -51,7 +51,7 @@ def export(tmp_path):
 
 
 def test_hand_made_export(export):
-    h = read_history(export)
+    h = read_history(export, period=("2026-01", "2026-02"))
     days = {(r.user, r.month): r.login_days for r in h.login_days.itertuples()}
     assert days == {("ann@p.com", "2026-01"): 3, ("ann@p.com", "2026-02"): 4,
                     ("bob@p.com", "2026-01"): 1, ("bob@p.com", "2026-02"): 1}
@@ -71,10 +71,12 @@ def test_a_late_login_moves_to_the_next_day_in_utc_plus_one(tmp_path):
     path.write_text("Username,Login Time,Status\n"
                     "u,1/31/2026 11:30:00 PM,Success\n"  # Feb 1, 00:30 in Paris
                     "u,2/1/2026 8:00:00 AM,Success\n", encoding="utf-8")
-    utc = read_history(path)
-    paris = read_history(path, "Europe/Paris")
+    utc = read_history(path, period=("2026-01", "2026-02"))
+    paris = read_history(path, "Europe/Paris", period=("2026-01", "2026-02"))
     assert sorted(utc.login_days["month"]) == ["2026-01", "2026-02"]  # two days, two months
     assert list(paris.login_days.itertuples(index=False)) == [("u", "2026-02", 1)]
+    # the file has no login type column: everyone counts, and the summary says so
+    assert utc.rule == "every user (the export says no login or user type)"
 
 
 def test_domain_partner_example(tmp_path):
@@ -88,7 +90,8 @@ def test_domain_partner_example(tmp_path):
             for d in range(20):
                 w.writerow([f"user{u}@partner.com",
                             f"{2026}-01-{d + 1:02d}T10:00:00.000Z", "Success"])
-    mix = analyse(read_history(path), "Partner Community", "Partner Community")
+    mix = analyse(read_history(path, period=("2026-01", "2026-01")), "Partner Community",
+                  "Partner Community")
     assert (mix.all_logins, mix.all_members, mix.best_mix) == (20_000, 2_500, 2_500)
     assert (mix.users["licence"] == "Member").all()
 
@@ -110,7 +113,7 @@ def test_the_choice_flips_exactly_at_the_breakeven(price, breakeven):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("User Name,Status\nu,Success\n", "has no time column (login time / logintime"),
+    ("User Name,Status\nu,Success\n", "has no time (Login Time / LoginTime"),
     ("Username,Login Time,Status\nu,1/15/2026 11:30:05 PM,Success\nu,yesterday,Success\n",
      "line 3='yesterday' is not a login time; 1 rows cannot be read (lines 3)"),
     ("Username,Login Time,Status\n,1/15/2026 11:30:05 PM,Success\n", "line 2 has no user"),
@@ -119,13 +122,14 @@ def test_bad_data_says_the_line(tmp_path, content, message):
     path = tmp_path / "h.csv"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        read_history(path)
+        read_history(path, period=("2026-01", "2026-01"))
 
 
 def test_cli_summary_and_workbook(export, tmp_path):
     out = tmp_path / "mix.xlsx"
     result = CliRunner().invoke(main, ["logins", str(export), "--login-price", "10",
-                                       "--member-price", "25", "--out", str(out)])
+                                       "--member-price", "25", "--out", str(out),
+                                       "--period", "2026-01", "2026-02"])
     assert result.exit_code == 0, result.output
     assert "Best mix                       35.00          420.00" in result.output
     assert "1 users as members, 1 in the login pool" in result.output

@@ -105,3 +105,47 @@ def test_report_numbers_match_an_independent_computation_and_csv_is_escaped(tmp_
 def test_escape_csv():
     assert [escape_csv(v) for v in ("=1", "+1", "-1", "@a", "\tx", "\rx", "ok", -1)] == [
         "'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "ok", -1]
+
+
+def european_export(tmp_path, start="15/01/2026") -> Path:
+    """The sample as a European Excel saves "CSV": cp1252, semicolons, decimal commas,
+    thousands dots and day-first dates."""
+    rows = list(csv.DictReader(SAMPLE.read_text("utf-8").splitlines()))[:2]
+    rows[0]["Owner"] = "Frédéric Müller"
+    for r in rows:
+        r["Start date"] = start
+        r["Expiry date"] = "31/12/2026"
+        r["Contracted balance"] = f"{int(r['Contracted balance']):,}".replace(",", ".")
+        r["Unit value ($)"] = r["Unit value ($)"].replace(".", ",")
+    path = tmp_path / "export.csv"
+    with open(path, "w", newline="", encoding="cp1252") as f:
+        w = csv.DictWriter(f, rows[0].keys(), delimiter=";")
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def test_build_from_a_european_csv(tmp_path):
+    from datetime import date
+
+    from xlcredits.tables import open_xlsx
+    from xlcredits.workbook.read import read_entries
+    result = invoke("build", european_export(tmp_path), "--by", "Owner", "--out",
+                    tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    path = next((tmp_path / "out").glob("Fr*.xlsx"))  # (safe_filename keeps it ASCII)
+    wb = open_xlsx(path, read_only=False)
+    assert read_entries(path, wb).register[0]["owner"] == "Frédéric Müller"  # cp1252 read
+    entry = read_entries(path, wb).register[0]
+    # FLX-001 of the sample: 12.720.000 credits at 0,005 from 15 January (the 15 proves the
+    # order: day first) to 31 December 2026
+    assert (entry["balance"], entry["unit_value"]) == (12_720_000, 0.005)
+    assert (entry["start"], entry["expiry"]) == (date(2026, 1, 15), date(2026, 12, 31))
+    # every date ambiguous is refused with the fix, or read in the order given
+    ambiguous = european_export(tmp_path, start="01/02/2026")
+    ambiguous.write_bytes(ambiguous.read_bytes().replace(b"31/12/2026", b"01/12/2026"))
+    result = invoke("build", ambiguous, "--by", "Owner", "--out", tmp_path / "o2")
+    assert result.exit_code == 1 and "add --date-order dmy or --date-order mdy" in result.output
+    result = invoke("build", ambiguous, "--by", "Owner", "--out", tmp_path / "o3",
+                    "--date-order", "dmy")
+    assert result.exit_code == 0, result.output

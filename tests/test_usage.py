@@ -114,9 +114,10 @@ def test_file_errors_name_the_file_line_and_field():
              "_line": 2},
             {"Month": "2026-02", "Product": MC, "Usage type": "SMS", "Quantity": "-3",
              "_line": 3}]
-    with pytest.raises(InputError, match="usage.csv line 3 Quantity='-3' is negative"):
+    with pytest.raises(InputError, match="usage.csv line 3 Quantity=-3 is negative"):
         to_usage(records(Table(header, rows, "usage.csv"), USAGE_FIELDS), "usage.csv")
-    with pytest.raises(InputError, match="usage.csv=.* lacks the columns Product; Usage type"):
+    with pytest.raises(InputError, match=r"usage.csv=.* lacks the columns Product \(or CardDefinitionDeveloperName, Card, "
+                       r"CardName\); Usage type \(or UsageTypeDeveloperName"):
         records(Table(["Month", "Quantity"], [], "usage.csv"), USAGE_FIELDS)
 
 

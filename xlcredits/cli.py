@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from . import batch, expiries, rates, register, statements
+from . import batch, expiries, logins, rates, register, statements
 from .errors import InputError, XlcreditsError
-from .loginhistory import check_zone, read_history
+from .loginhistory import check_zone, month_range, read_history, read_users
 from .loginmix import analyse, summary
 from .portfolio import collect, entries_table, rollups, split_build
 from .tables import read_table, records
@@ -25,6 +25,12 @@ def at_edge(option: str, fn, *args):
         return fn(*args)
     except InputError as e:
         raise click.BadParameter(str(e), param_hint=option) from None
+
+
+DATE_ORDER = click.option(
+    "--date-order", type=click.Choice(["mdy", "dmy"]), help="The order of slash dates in "
+    "the file: mdy (1/15/2026) or dmy (15/01/2026). Without it the file's own dates must "
+    "prove the order (a first or second field above 12).")
 
 
 class Group(click.Group):
@@ -151,10 +157,18 @@ def regenerate(paths, backup_dir, dry_run, jobs):
               "(a header text, e.g. Owner).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="The folder to write the workbooks into.")
-def build_workbooks(data: Path, by: str, out: Path):
-    """From a flat register export (CSV or xlsx with the register's header texts), write
-    one workbook per value of a column."""
-    for path, rows in at_edge("--by", split_build, data, by, out):
+@DATE_ORDER
+def build_workbooks(data: Path, by: str, out: Path, date_order: str | None):
+    """From a flat register export (CSV or xlsx with the register's header texts; comma,
+    semicolon or tab; any usual encoding; gzip or zip), write one workbook per value of a
+    column."""
+    try:
+        written = split_build(data, by, out, date_order)
+    except InputError as e:
+        if e.argument == "column":  # the --by column is not in the file
+            raise click.BadParameter(str(e), param_hint="--by") from None
+        raise
+    for path, rows in written:
         click.echo(f"Wrote {path} ({rows} entries)")
 
 
@@ -185,23 +199,51 @@ def report(paths, out: Path):
 @click.argument("history", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--licence", help="Customer Community, Customer Community Plus or Partner "
               "Community: its list prices from the rate card.")
-@click.option("--login-price", type=float, help="Price of a login-day (with --member-price).")
-@click.option("--member-price", type=float, help="Price of a member a month.")
+@click.option("--login-price", type=click.FloatRange(min=0, min_open=True),
+              help="Price of a login-day (with --member-price).")
+@click.option("--member-price", type=click.FloatRange(min=0, min_open=True),
+              help="Price of a member a month.")
 @click.option("--tz", default="UTC", show_default=True,
               help="The org's time zone: a login-day is a calendar day there.")
-@click.option("--block", type=click.FloatRange(min=0), help="A fixed monthly block of login-days to price, "
-              "with overage at the login price. Default: the peak month's need.")
+@click.option("--period", nargs=2, metavar="FROM TO", help="The months the export covers, "
+              "inclusive (2026-01 2026-06). Default: the months it covers entirely in the org's "
+              "time zone (a rolling export's first and last months are partial).")
+@click.option("--login-types", "login_types", multiple=True, metavar="TYPE",
+              help="Another login type (or user type) whose logins count, besides Experience "
+              "Cloud external users'; repeat or separate with commas.")
+@click.option("--all-users", is_flag=True, help="Count every user's logins (staff, API "
+              "integrations, external users).")
+@click.option("--users", "users_file", type=click.Path(exists=True, dir_okay=False,
+                                                       path_type=Path),
+              help="Count only these users: a file of usernames or user IDs (one a line, or "
+              "a column headed Username or Id), e.g. the holders of one licence.")
+@DATE_ORDER
+@click.option("--block", type=click.FloatRange(min=0), help="A fixed monthly block of "
+              "login-days to price, with overage at the login price. Default: the peak "
+              "month's need.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the per-user and monthly tables and a chart to this xlsx.")
-def logins_command(history, licence, login_price, member_price, tz, block, out):
-    """From a Login History export (CSV), the cheapest mix of member licences and a
-    login pool, against all members and all logins."""
+def logins_command(history, licence, login_price, member_price, tz, period, login_types,
+                   all_users, users_file, date_order, block, out):
+    """From a Login History export (Setup's CSV or GZIP download, the LoginHistory object
+    from Data Loader or the sf CLI, or the Event Monitoring Login log), the cheapest mix of
+    member licences and a login pool, against all members and all logins."""
     if licence and (login_price is not None or member_price is not None):
         raise click.UsageError("give --licence or the two prices, not both")
     if not licence and (login_price is None or member_price is None):
         raise click.UsageError("give --licence NAME, or both --login-price and --member-price")
+    if all_users and (login_types or users_file):
+        raise click.UsageError("--all-users counts everyone: give it without --login-types "
+                               "and --users")
     at_edge("--tz", check_zone, tz)
-    data = read_history(history, tz)
+    if licence:
+        at_edge("--licence", logins.community_prices, "licence", licence, "login")
+    if period:
+        at_edge("--period", month_range, *period)
+    types = [t for value in login_types for t in value.split(",") if t.strip()]
+    users = at_edge("--users", read_users, users_file) if users_file else None
+    data = read_history(history, tz, period=period or None, date_order=date_order,
+                        login_types=types, all_users=all_users, users=users)
     mix = at_edge("--licence" if licence else "--login-price", analyse, data,
                   login_price if licence is None else licence,
                   member_price if licence is None else licence, block)
@@ -216,18 +258,26 @@ def logins_command(history, licence, login_price, member_price, tz, block, out):
 @click.argument("usage", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--multipliers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Multiplier table (CSV or xlsx): Usage type, Subtype, Environment, "
-                   "Multiplier, Effective date. Without it every multiplier is 1.")
+                   "Multiplier, Effective date (End date, tiers optional). Without it every "
+                   "multiplier is 1, unless the usage lines carry their own.")
+@DATE_ORDER
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the drawdown, a summary and a chart of balances to this xlsx.")
-def usage_command(entitlements, usage, multipliers, out):
-    """Reproduce the monthly drawdown of pooled entitlements from a usage statement:
-    which contract each unit came from, what lapsed, and what overage should cost."""
+def usage_command(entitlements, usage, multipliers, date_order, out):
+    """Reproduce the monthly drawdown of pooled entitlements from a usage statement (our
+    columns, or Digital Wallet's exports as they are): which contract each unit came from,
+    what lapsed, and what overage should cost."""
     def rows(path, fields):
-        return records(read_table(path), fields)
+        return records(read_table(path), fields, date_order)
 
     ents = statements.to_entitlements(rows(entitlements, statements.ENTITLEMENT_FIELDS),
                                       entitlements.name)
     lines = statements.to_usage(rows(usage, statements.USAGE_FIELDS), usage.name)
+    if not lines:
+        raise click.ClickException(f"{usage.name} has no usage lines (a header at most): "
+                                   "export the usage with its rows")
+    if not ents:
+        click.echo(f"{entitlements.name} has no entitlements: all usage is overage.")
     mults = (statements.to_multipliers(rows(multipliers, statements.MULTIPLIER_FIELDS),
                                        multipliers.name) if multipliers else [])
     result = statements.drawdown(ents, lines, mults)
@@ -245,13 +295,7 @@ def usage_summary(result) -> list[str]:
     for t in statements.totals(result):
         lines.append(f"{t['product'][:27]:28}{t['new']:>14,.0f}{t['drawn']:>14,.0f}"
                      f"{t['lapsed']:>14,.0f}{t['overage']:>14,.0f}{t['cost']:>14,.2f}")
-    for product, units in result.no_entitlement.items():
-        lines.append(f"{product}: {units:,.0f} units of usage with no entitlement: overage "
-                     "with no rate (no contract for this product to take it from).")
-    for (kind, subtype, env), n in result.no_multiplier.items():
-        lines.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
-                     f"{n} usage lines counted at 1.")
-    return lines
+    return lines + statements.findings(result)
 
 
 def _reminders(ctx, param, value: str) -> tuple[int, ...]:

@@ -29,6 +29,7 @@ __all__ = [
     "DATE_ORDERS",
     "LAST_SERIAL",
     "check_order",
+    "infer_order",
     "month_of_text",
     "ordinals",
     "serial_to_ordinal",
@@ -75,6 +76,54 @@ def text_to_ordinal(name: str, text: str, order: str | None = None) -> int:
         return date(y, mo, d).toordinal()
     except ValueError:
         raise InputError(name, text, "is not a real date", f"enter {WANTED}") from None
+
+
+_SLASH_HEAD = re.compile(r"\s*(\d{1,2})/(\d{1,2})/\d{4}")
+ORDER_FIX = "add --date-order dmy or --date-order mdy"
+
+
+def infer_order(name: str, texts, order: str | None = None) -> str | None:
+    """The order of a file's slash dates: ``order`` when given, else what the file's own
+    data proves (a first field above 12 somewhere: ``dmy``; a second one: ``mdy``), else
+    None when the file has no slash date; a file whose slash dates are all ambiguous, or
+    contradict each other, is refused. Never a guess.
+
+    >>> infer_order("f", ["1/2/2026", "25/12/2026"]), infer_order("f", ["2026-01-02"])
+    ('dmy', None)
+    >>> infer_order("f", ["1/2/2026", "3/4/2026"])
+    Traceback (most recent call last):
+    ...
+    xlcredits.errors.InputError: f='1/2/2026' has slash dates whose order is not proved by any of them (every first and second field is 12 or less); add --date-order dmy or --date-order mdy
+    """
+    if order is not None:
+        if order not in DATE_ORDERS:
+            raise InputError("--date-order", order, "is not a date order", "use mdy or dmy")
+        return order
+    first = day_first = month_first = None
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        m = _SLASH_HEAD.match(text)
+        if m is None:
+            continue
+        first = first or text
+        a, b = int(m.group(1)), int(m.group(2))
+        if a > 12:
+            day_first = day_first or text
+        if b > 12:
+            month_first = month_first or text
+        if day_first and month_first:
+            raise InputError(name, day_first, f"is day-first but {month_first!r} is "
+                             "month-first: the file mixes both orders",
+                             "export the dates in one order")
+    if first is None:
+        return None
+    if day_first:
+        return "dmy"
+    if month_first:
+        return "mdy"
+    raise InputError(name, first, "has slash dates whose order is not proved by any of them "
+                     "(every first and second field is 12 or less)", ORDER_FIX)
 
 
 def month_of_text(text: str) -> tuple[int, int] | None:

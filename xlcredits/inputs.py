@@ -9,6 +9,7 @@ argument, the first bad value and the fix.
 from __future__ import annotations
 
 import numbers as _numbers
+import re
 from datetime import date
 
 import numpy as np
@@ -23,6 +24,7 @@ __all__ = [
     "check_shapes",
     "fraction",
     "nonnegative",
+    "number_of_text",
     "numbers",
     "positive",
     "refuse_element",
@@ -179,3 +181,36 @@ def result(arr: np.ndarray) -> float | np.ndarray:
     """A Python float for a 0-d result, else the array itself."""
     arr = np.asarray(arr)
     return arr.item() if arr.ndim == 0 else arr
+
+
+_CURRENCY = re.compile(r"^[$\u20ac\u00a3\u00a5]|^(?:USD|EUR|GBP|JPY)\s*|\s*(?:USD|EUR|GBP|JPY)$|[$\u20ac\u00a3\u00a5]$")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+")
+_THOUSANDS_EU = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d*)?|\d+(?:,\d*)?|,\d+")
+
+
+def number_of_text(text: str, decimal_comma: bool = False) -> float | None:
+    r"""A number as exports write it: thousands separators, a currency symbol or code,
+    accounting brackets for a negative; a decimal comma when ``decimal_comma`` (semicolon
+    files). None when the text is not such a number.
+
+    >>> number_of_text("100,000"), number_of_text("$0.006"), number_of_text("1.234,5", True)
+    (100000.0, 0.006, 1234.5)
+    >>> number_of_text("1,5") is None, number_of_text("1e3")
+    (True, 1000.0)
+    """
+    t = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    negative = False
+    if t.startswith("(") and t.endswith(")"):
+        negative, t = True, t[1:-1]
+    if t.startswith(("-", "+")):
+        negative, t = negative ^ (t[0] == "-"), t[1:]
+    t = _CURRENCY.sub("", t)
+    if t.startswith(("-", "+")):  # $-5
+        negative, t = negative ^ (t[0] == "-"), t[1:]
+    pattern = _THOUSANDS_EU if decimal_comma else _THOUSANDS
+    if pattern.fullmatch(t):
+        t = t.replace(".", "").replace(",", ".") if decimal_comma else t.replace(",", "")
+    elif not re.fullmatch(r"\d+(?:\.\d*)?[eE][+-]?\d+", t):
+        return None
+    value = float(t)
+    return -value if negative else value

@@ -16,7 +16,7 @@ import pandas as pd
 from . import logins
 from .loginhistory import History
 
-__all__ = ["Mix", "analyse", "summary"]
+__all__ = ["Mix", "analyse", "facts", "summary"]
 
 
 @dataclass
@@ -57,7 +57,7 @@ def analyse(history: History, login_price, member_price, block: float | None = N
     monthly = data.groupby("month").agg(users=("user", "nunique"),
                                         login_days=("login_days", "sum"))
     monthly["pool_need"] = in_pool.groupby("month")["login_days"].sum()
-    monthly = monthly.reindex(months).fillna(0).reset_index()
+    monthly = monthly.reindex(months).fillna(0).rename_axis("month").reset_index()
     monthly["pool_cost"] = monthly["pool_need"] * login
     n_members = int(member_mask.sum())
     monthly["members_cost"] = n_members * member
@@ -74,16 +74,22 @@ def analyse(history: History, login_price, member_price, block: float | None = N
         else 0.0)
 
 
+def facts(history: History, mix: Mix) -> list[tuple[str, str]]:
+    """What was counted, left out and why, and what each option costs: (label, text)."""
+    members = int((mix.users["licence"] == "Member").sum())
+    return history.facts() + [
+        ("Prices", (f"${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member "
+                    f"a month; break-even {mix.breakeven:.2f} login-days a month")),
+        ("All members", f"${mix.all_members:,.2f} a month"),
+        ("All login pool", f"${mix.all_logins:,.2f} a month"),
+        ("Best mix", (f"${mix.best_mix:,.2f} a month: {members:,} members, "
+                      f"{len(mix.users) - members:,} in the login pool")),
+        ("Saving", f"${mix.saving:,.2f} a month"),
+    ]
+
+
 def summary(history: History, mix: Mix) -> str:
-    months = history.months
-    span = f"{months[0]} to {months[-1]}" if months else "no months"
-    lines = [
-        f"{history.rows:,} rows: {history.successful:,} successful logins counted; "
-        + (", ".join(f"{k} {v:,}" for k, v in history.other_statuses.items())
-           or "no others") + " not counted.",
-        f"{len(mix.users):,} users over {len(months)} months ({span}, time zone {history.tz})"
-        + (f"; {history.failed_only_users:,} more had only failed logins." if
-           history.failed_only_users else "."),
+    lines = [f"{label}: {text}." for label, text in history.facts()] + [
         (f"Prices: ${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member a "
          f"month; break-even {mix.breakeven:.2f} login-days a month."),
         "",
@@ -100,5 +106,3 @@ def summary(history: History, mix: Mix) -> str:
          f"${mix.block_cost:,.2f} a month."),
     ]
     return "\n".join(lines)
-
-

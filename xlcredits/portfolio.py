@@ -16,19 +16,29 @@ from .dates import today
 from .errors import InputError, ReadError
 from .tables import read_table
 from .workbook.build import build
-from .workbook.entries import Entries, Formula, Value, register_rows, template_entries
+from .workbook.entries import (
+    Entries,
+    Formula,
+    Value,
+    register_date_order,
+    register_rows,
+    template_entries,
+)
 from .workbook.files import find_workbooks, safe_filename, save_workbook
 from .workbook.read import open_workbook, read_entries
 
 __all__ = ["collect", "entries_table", "rollups", "split_build"]
 
 
-def split_build(data: Path, by: str, out: Path) -> list[tuple[Path, int]]:
-    """One workbook per value of column ``by``; returns (path, rows) for each."""
+def split_build(data: Path, by: str, out: Path, date_order: str | None = None
+                ) -> list[tuple[Path, int]]:
+    """One workbook per value of column ``by``; returns (path, rows) for each. Slash dates
+    follow ``date_order``, else the order the file's own dates prove."""
     rows = read_table(data, sheet="Register")
     if by not in rows.header:
         raise InputError("column", by, "is not a column of " + Path(data).name,
                          "use one of " + ", ".join(h for h in rows.header if h))
+    order = register_date_order(rows, date_order, Path(data).name)
     groups: dict[str, list[dict]] = {}
     for row in rows:
         key = row.get(by)
@@ -42,7 +52,8 @@ def split_build(data: Path, by: str, out: Path) -> list[tuple[Path, int]]:
             name = f"{stem}-{n}"
         used.add(name.lower())
         fields = [{h: v for h, v in r.items() if h} for r in group]
-        entries = Entries(register=register_rows(fields), tco=template_entries().tco)
+        entries = Entries(register=register_rows(fields, order, rows.decimal_comma),
+                          tco=template_entries().tco)
         path = Path(out) / f"{name}.xlsx"
         save_workbook(build(entries), path)
         written.append((path, len(group)))

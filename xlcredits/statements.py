@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import calendar
 import math
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 
 from .dates import month_of_text, to_ordinal
 from .errors import InputError
-from .inputs import broadcast, result, texts
+from .inputs import broadcast, number_of_text, result, texts
 
 __all__ = [
     "DRAWDOWN_HEADER",
@@ -37,12 +38,14 @@ __all__ = [
     "consumed_units",
     "drawdown",
     "drawdown_table",
+    "findings",
     "multiplier_for",
     "range_records",
     "to_entitlements",
     "to_multipliers",
     "to_usage",
     "totals",
+    "unit_size",
     "usage_drawdown",
     "usage_units",
 ]
@@ -57,6 +60,12 @@ class Entitlement:
     expiry: date
     usage_rate: float | None = None  # dollars per unit of overage
     usage_type: str = ""
+    grace_days: int = 0  # usable this many days after expiry; lapses only then
+
+    @property
+    def until(self) -> date:
+        """The last day its units can be drawn: expiry + grace days."""
+        return date.fromordinal(self.expiry.toordinal() + self.grace_days)
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,10 @@ class Usage:
     subtype: str = ""
     environment: str = "production"
     monthly: bool = False  # dated by month only
+    multiplier: float | None = None  # the line's own (Digital Wallet), per unit of `unit`
+    unit: str = ""  # e.g. "per 1,000,000 rows": the multiplier is per that many
+    level: bool = False  # a level (MAX aggregation, e.g. storage), not a flow
+    line: int = 0  # its line in the file, for messages
 
 
 @dataclass(frozen=True)
@@ -77,10 +90,32 @@ class Multiplier:
     effective: date = date(1900, 1, 1)
     subtype: str = ""  # blank: any subtype
     environment: str = ""  # blank: any environment
+    end: date | None = None  # last day in force; None: until the next one
+    tiers: tuple = ()  # ((raw usage threshold in a month, multiplier above it), ...)
+    line: int = 0  # its line in the file, for messages
 
 
 def _key(text: str) -> str:
     return " ".join(str(text or "").split()).lower()
+
+
+def _rule(line: Usage, table: list[Multiplier], day: date | None = None) -> Multiplier | None:
+    """The multiplier row in force for a usage line on ``day`` (its own date by default)."""
+    day = line.day if day is None else day
+    best = None
+    for m in table:
+        if _key(m.usage_type) != _key(line.usage_type):
+            continue
+        if m.subtype and _key(m.subtype) != _key(line.subtype):
+            continue
+        if m.environment and _key(m.environment) != _key(line.environment):
+            continue
+        if m.effective > day or (m.end is not None and m.end < day):
+            continue
+        rank = (bool(m.subtype), bool(m.environment), m.effective)  # most specific, latest
+        if best is None or rank > best[0]:
+            best = (rank, m)
+    return None if best is None else best[1]
 
 
 def multiplier_for(line: Usage, table: list[Multiplier]) -> float | None:
@@ -90,33 +125,59 @@ def multiplier_for(line: Usage, table: list[Multiplier]) -> float | None:
     >>> multiplier_for(Usage(date(2026, 3, 1), "Marketing Cloud", "SMS", 40, "Japan"), m)
     30
     """
-    best = None
-    for m in table:
-        if _key(m.usage_type) != _key(line.usage_type):
-            continue
-        if m.subtype and _key(m.subtype) != _key(line.subtype):
-            continue
-        if m.environment and _key(m.environment) != _key(line.environment):
-            continue
-        if m.effective > line.day:
-            continue
-        rank = (bool(m.subtype), bool(m.environment), m.effective)  # most specific, latest
-        if best is None or rank > best[0]:
-            best = (rank, m.multiplier)
-    return None if best is None else best[1]
+    rule = _rule(line, table)
+    return None if rule is None else rule.multiplier
+
+
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9,
+          "billion": 1e9}
+
+
+def unit_size(unit: str) -> float:
+    """How many raw units a multiplier is quoted per, from a Digital Wallet Unit text.
+
+    >>> unit_size("per 1,000,000 rows"), unit_size("per 1 million rows processed")
+    (1000000.0, 1000000.0)
+    >>> unit_size("1000"), unit_size("GB"), unit_size("")
+    (1000.0, 1.0, 1.0)
+    """
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|mm|k|m|b)?\b",
+                  str(unit or ""), re.IGNORECASE)
+    if m is None:
+        return 1.0
+    size = float(m.group(1).replace(",", "")) * _SCALE.get((m.group(2) or "").lower(), 1.0)
+    return size if size > 0 else 1.0
+
+
+def _tiered(raw_before: float, raw: float, rule: Multiplier | None) -> float:
+    """Consumed units of ``raw`` when ``raw_before`` was used before it in the month: the
+    base multiplier up to the first tier's threshold, each tier's above its own."""
+    if rule is None:
+        return raw
+    bands = [(0.0, float(rule.multiplier))] + sorted((float(t), float(x)) for t, x in rule.tiers)
+    units, lo, hi = 0.0, raw_before, raw_before + raw
+    for i, (threshold, mult) in enumerate(bands):
+        top = bands[i + 1][0] if i + 1 < len(bands) else math.inf
+        units += max(0.0, min(hi, top) - max(lo, threshold)) * mult
+    return units
 
 
 def consumed_units(line: Usage, table: list[Multiplier]) -> float:
-    """Raw quantity x multiplier in force (1 when the table has none: see :func:`drawdown`).
+    """Raw quantity x multiplier in force (1 when the table has none: see :func:`drawdown`);
+    a line's own multiplier (a Digital Wallet line) wins, per its Unit's size.
 
     DOMAIN.md section 7: 40 SMS to Japan at 30:1 consume 1,200 units.
 
     >>> consumed_units(Usage(date(2026, 3, 1), "MC", "SMS", 40, "Japan"),
     ...                [Multiplier("SMS", 30, subtype="Japan")])
     1200.0
+    >>> consumed_units(Usage(date(2026, 1, 15), "Data Cloud", "BatchDataPipeline", 2_500_000,
+    ...                      multiplier=2000, unit="per 1,000,000 rows"), [])
+    5000.0
     """
-    m = multiplier_for(line, table)
-    return float(line.quantity) * (1.0 if m is None else float(m))
+    if line.multiplier is not None:
+        return float(line.quantity) * float(line.multiplier) / unit_size(line.unit)
+    return _tiered(0.0, float(line.quantity), _rule(line, table))
 
 
 def _month_of(d: date) -> tuple[int, int]:
@@ -139,9 +200,12 @@ class Drawdown:
     overage: list[dict] = field(default_factory=list)  # month, product, units, rate, cost
     no_multiplier: dict = field(default_factory=dict)  # (usage type, subtype, env) -> lines
     no_entitlement: dict = field(default_factory=dict)  # product -> units (overage, no rate)
+    no_rate: dict = field(default_factory=dict)  # product with contracts, none with a rate
+    notes: list = field(default_factory=list)  # what was assumed, in words
 
 
-def _check(entitlements: list[Entitlement], usage: list[Usage]) -> None:
+def _check(entitlements: list[Entitlement], usage: list[Usage],
+           multipliers: list[Multiplier] = ()) -> None:
     seen = {}
     for e in entitlements:
         if e.quantity < 0:
@@ -150,6 +214,9 @@ def _check(entitlements: list[Entitlement], usage: list[Usage]) -> None:
         if e.expiry < e.start:
             raise InputError(f"entitlement {e.contract}", e.expiry, "expires before it starts",
                              "check the start and expiry dates")
+        if e.grace_days < 0:
+            raise InputError(f"entitlement {e.contract} Grace days", e.grace_days,
+                             "is negative", "enter zero or more days")
         k = (_key(e.contract), _key(e.product))
         for other in seen.get(k, []):
             if e.start <= other.expiry and other.start <= e.expiry:
@@ -161,23 +228,95 @@ def _check(entitlements: list[Entitlement], usage: list[Usage]) -> None:
         if u.quantity < 0:
             raise InputError(f"usage of {u.product} on {u.day}", u.quantity,
                              "is a negative quantity", "enter zero or more")
+    keys = {}
+    for m in multipliers:
+        k = (_key(m.usage_type), _key(m.subtype), _key(m.environment), m.effective)
+        if k in keys:
+            raise InputError(f"multipliers line {m.line}", m.usage_type, "has the same usage "
+                             f"type, subtype, environment and effective date "
+                             f"({m.effective}) as line {keys[k].line}",
+                             "keep one of the two lines")
+        keys[k] = m
+        if m.end is not None and m.end < m.effective:
+            raise InputError(f"multipliers line {m.line} End date", m.end, "is before its "
+                             "effective date", "check the dates")
+
+
+def _daily(usage: list[Usage], multipliers: list[Multiplier], out: Drawdown) -> list[tuple]:
+    """Usage as (day, product key, product, consumed units), one entry per usage line and
+    day: a line dated by month is spread over its month's days pro rata, a level (MAX) is
+    the month's maximum, and tiers count the raw usage of the month before each piece."""
+    levels = defaultdict(float)  # the month's maximum of each level
+    pieces = []
+    for u in usage:
+        if u.level:
+            k = (_key(u.product), _key(u.usage_type), _key(u.subtype), _key(u.environment),
+                 _month_of(u.day))
+            if k not in levels or u.quantity > levels[k][1].quantity:
+                levels[k] = (k, replace(u, day=date(u.day.year, u.day.month, 1),
+                                        monthly=True))
+        else:
+            pieces.append(u)
+    if levels:
+        out.notes.append(f"{sum(u.level for u in usage)} usage lines of levels (MAX "
+                         f"aggregation, e.g. storage) taken as {len(levels)} monthly maxima, "
+                         "not summed; each is spread over its month's days, pro rata.")
+    if any(u.monthly for u in pieces):
+        out.notes.append(f"{sum(u.monthly for u in pieces)} usage lines dated by month were "
+                         "spread over the days of their month, pro rata, so that a mid-month "
+                         "start, expiry or multiplier change applies to the days it covers.")
+    pieces += [u for _, u in levels.values()]
+    spread = []
+    for u in pieces:
+        if u.monthly:
+            n = calendar.monthrange(u.day.year, u.day.month)[1]
+            spread += [(date(u.day.year, u.day.month, d), u, u.quantity / n)
+                       for d in range(1, n + 1)]
+        else:
+            spread.append((u.day, u, float(u.quantity)))
+    used = defaultdict(float)  # raw usage so far in the month, per multiplier row
+    units_noted = {}
+    lines = []
+    for day, u, raw in sorted(spread, key=lambda x: (x[0], x[1].line)):
+        if u.multiplier is not None:
+            size = unit_size(u.unit)
+            if size != 1:
+                units_noted.setdefault((u.unit, u.multiplier), size)
+            units = raw * float(u.multiplier) / size
+        else:
+            rule = _rule(u, multipliers, day)
+            if rule is None:
+                k = (u.usage_type, u.subtype, u.environment)
+                if u.monthly and day.day > 1:
+                    pass
+                else:
+                    out.no_multiplier[k] = out.no_multiplier.get(k, 0) + 1
+                units = raw
+            else:
+                k = (id(rule), _month_of(day))
+                units = _tiered(used[k], raw, rule)
+                used[k] += raw
+        lines.append((day, _key(u.product), u.product, units))
+    for (unit, mult), size in units_noted.items():
+        out.notes.append(f"Unit {unit!r}: multiplier {mult:,.10g} per {size:,.0f} raw units, "
+                         f"i.e. {float(mult) / size:,.10g} a raw unit.")
+    return lines
+
+
+def _round(x: float) -> float:
+    """Units spread over days are sums of fractions: shown to 9 decimals, so that 400 a
+    month spread over 30 days and drawn back is 400, not 399.99999999999994."""
+    return round(float(x), 9) + 0.0
 
 
 def drawdown(entitlements: list[Entitlement], usage: list[Usage],
              multipliers: list[Multiplier] = ()) -> Drawdown:
     """The month-by-month drawdown of pooled entitlements (see the module docstring)."""
-    _check(entitlements, usage)
+    multipliers = list(multipliers)
+    _check(entitlements, usage, multipliers)
     out = Drawdown()
-    lines = []
-    for u in usage:
-        if multiplier_for(u, list(multipliers)) is None:
-            k = (u.usage_type, u.subtype, u.environment)
-            out.no_multiplier[k] = out.no_multiplier.get(k, 0) + 1
-        lo = date(u.day.year, u.day.month, 1) if u.monthly else u.day
-        hi = _month_end(_month_of(u.day)) if u.monthly else u.day
-        lines.append((u.day, _key(u.product), u.product, consumed_units(u, list(multipliers)),
-                      lo, hi))
-    dates = [e.start for e in entitlements] + [e.expiry for e in entitlements] + \
+    lines = _daily(usage, multipliers, out)
+    dates = [e.start for e in entitlements] + [e.until for e in entitlements] + \
             [line[0] for line in lines]
     if not dates:
         return out
@@ -186,11 +325,11 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
         by_product[_key(e.product)].append(e)
     rates = {p: min((e.usage_rate for e in es if e.usage_rate is not None), default=None)
              for p, es in by_product.items()}
-    order = {p: sorted(es, key=lambda e: (e.expiry, e.start, _key(e.contract)))
+    order = {p: sorted(es, key=lambda e: (e.until, e.start, _key(e.contract)))
              for p, es in by_product.items()}
     balance = {id(e): 0.0 for e in entitlements}
     usage_by_month = defaultdict(list)
-    for line in sorted(lines, key=lambda x: x[0]):
+    for line in lines:  # already in date order
         usage_by_month[_month_of(line[0])].append(line)
     month, last = _month_of(min(dates)), _month_of(max(dates))
     while month <= last:
@@ -198,46 +337,50 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
         moves = {}
         for es in order.values():
             for e in es:
-                if e.start > end or _month_of(e.expiry) < month:
+                if e.start > end or _month_of(e.until) < month:
                     continue  # not yet started, or gone
                 new = e.quantity if _month_of(e.start) == month else 0.0
                 moves[id(e)] = {"opening": balance[id(e)], "new": new, "drawn": 0.0}
                 balance[id(e)] += new
         overage = defaultdict(float)
         names = {}
-        for day, product, name, units, lo, hi in usage_by_month.get(month, []):
+        for day, product, name, units in usage_by_month.get(month, []):
             names[product] = name
             left = units
             for e in order.get(product, []):
                 if left <= 0:
                     break
-                if e.start <= hi and e.expiry >= lo and id(e) in moves and balance[id(e)] > 0:
+                if e.start <= day <= e.until and id(e) in moves and balance[id(e)] > 0:
                     take = min(left, balance[id(e)])
                     balance[id(e)] -= take
                     moves[id(e)]["drawn"] += take
                     left -= take
-            if left > 0:
+            if left > 1e-9:
                 overage[product] += left
         for es in order.values():
             for e in es:
                 if id(e) not in moves:
                     continue
                 m = moves[id(e)]
-                lapsed = balance[id(e)] if _month_of(e.expiry) == month else 0.0
+                lapsed = balance[id(e)] if _month_of(e.until) == month else 0.0
                 balance[id(e)] -= lapsed
                 out.rows.append({"month": f"{month[0]:04d}-{month[1]:02d}", "product": e.product,
-                                 "contract": e.contract, "opening": m["opening"],
-                                 "new": m["new"], "drawn": m["drawn"], "lapsed": lapsed,
-                                 "closing": balance[id(e)]})
+                                 "contract": e.contract, "opening": _round(m["opening"]),
+                                 "new": m["new"], "drawn": _round(m["drawn"]),
+                                 "lapsed": _round(lapsed), "closing": _round(balance[id(e)])})
         for product, units in overage.items():
+            units = _round(units)
             rate = rates.get(product)
             if rate is None:
-                out.no_entitlement[names[product]] = out.no_entitlement.get(names[product], 0) \
-                    + units
+                into = out.no_rate if product in by_product else out.no_entitlement
+                into[names[product]] = into.get(names[product], 0) + units
             out.overage.append({"month": f"{month[0]:04d}-{month[1]:02d}",
                                 "product": names[product], "units": units, "rate": rate,
-                                "cost": None if rate is None else units * rate})
+                                "cost": None if rate is None else _round(units * rate)})
         month = _next_month(month)
+    if any(e.grace_days for e in entitlements):
+        out.notes.append("Entitlements with grace days are drawn until expiry + grace days "
+                         "and lapse only then; they are drawn in that order.")
     return out
 
 
@@ -245,36 +388,68 @@ def drawdown(entitlements: list[Entitlement], usage: list[Usage],
 
 @dataclass(frozen=True)
 class Field:
-    """A column of an input table: its key, header text, other header spellings, and
-    whether it may be missing."""
+    """A column of an input table: its key, header text, other header spellings, whether
+    it may be missing, and its kind (``text``, ``number`` or ``date``: how a file's text is
+    read, see :func:`xlcredits.tables.records`)."""
     key: str
     header: str
     aliases: tuple[str, ...] = ()
     optional: bool = False
+    kind: str = "text"
 
 
+# Header spellings: ours, the usual report labels, and Digital Wallet's field names (Data
+# 360 objects TenantEntitlementTransaction, TenantEnrichedUsageEvent / Tenant Consumption
+# Insights, TenantDailyEntitlementConsumption, TenantUsageTypeMultiplier; a ``__c`` suffix
+# or ``std__`` prefix is ignored). A Digital Wallet card's developer name is preferred to
+# its label, as entitlements carry only the former.
 ENTITLEMENT_FIELDS = (
-    Field("contract", "Contract", ("contract reference", "contract ref")),
-    Field("product", "Product"),
-    Field("quantity", "Quantity"),
-    Field("start", "Start"),
-    Field("expiry", "Expiry"),
-    Field("usage_rate", "Usage rate", ("overage rate", "rate"), optional=True),
+    Field("contract", "Contract", ("contract reference", "contract ref", "Contract Number",
+                                   "MgmtOrgContract", "Contract Id")),
+    Field("product", "Product", ("EntitlementCardDefDevlName", "CardDefinitionDeveloperName",
+                                 "Card", "CardName")),
+    Field("quantity", "Quantity", ("Entitled quantity",), kind="number"),
+    Field("start", "Start", ("Start Date", "StartDate"), kind="date"),
+    Field("expiry", "Expiry", ("Expiry date", "End Date", "EndDate", "End"), kind="date"),
+    Field("usage_rate", "Usage rate", ("overage rate", "rate"), optional=True, kind="number"),
+    Field("grace_days", "Grace days", ("grace",), optional=True, kind="number"),
 )
 USAGE_FIELDS = (
-    Field("date", "Date", ("month", "usage date")),
-    Field("product", "Product"),
-    Field("usage_type", "Usage type"),
-    Field("subtype", "Subtype", optional=True),
-    Field("environment", "Environment", ("env",), optional=True),
-    Field("quantity", "Quantity", ("raw quantity", "units")),
+    Field("date", "Date", ("month", "usage date", "UsageDate", "EventTime", "Event Time",
+                           "UsageHour", "Hour", "Day"), kind="date"),
+    Field("product", "Product", ("CardDefinitionDeveloperName", "Card", "CardName")),
+    Field("usage_type", "Usage type", ("UsageTypeDeveloperName", "UsageTypeDef",
+                                       "UsageType")),
+    Field("subtype", "Subtype", ("UsageSubtype0", "Usage subtype"), optional=True),
+    Field("environment", "Environment", ("env", "UsageBusinessEnvType", "BusinessEnvType"),
+          optional=True),
+    Field("quantity", "Quantity", ("raw quantity", "units", "UsageValue", "UsageConsumed",
+                                   "Usage"), kind="number"),
+    Field("subtype1", "Subtype 1", ("UsageSubtype1",), optional=True),
+    Field("subtype2", "Subtype 2", ("UsageSubtype2",), optional=True),
+    Field("multiplier", "Multiplier", optional=True, kind="number"),
+    Field("unit", "Unit", optional=True),
+    Field("aggregation", "Aggregation", ("UsageAggregationType", "Aggregation type"),
+          optional=True),
 )
 MULTIPLIER_FIELDS = (
-    Field("usage_type", "Usage type"),
-    Field("subtype", "Subtype", optional=True),
-    Field("environment", "Environment", ("env",), optional=True),
-    Field("multiplier", "Multiplier"),
-    Field("effective", "Effective date", ("effective",), optional=True),
+    Field("usage_type", "Usage type", ("UsageTypeDeveloperName", "UsageTypeDef",
+                                       "UsageType")),
+    Field("subtype", "Subtype", ("UsageSubtype0", "Usage subtype"), optional=True),
+    Field("environment", "Environment", ("env", "UsageBusinessEnvType", "BusinessEnvType"),
+          optional=True),
+    Field("multiplier", "Multiplier", kind="number"),
+    Field("effective", "Effective date", ("effective", "Start Date", "StartDate"),
+          optional=True, kind="date"),
+    Field("end", "End date", ("EndDate", "End"), optional=True, kind="date"),
+    Field("tier2", "Tier 2 multiplier", ("Tier2Multiplier",), optional=True, kind="number"),
+    Field("tier2_from", "Tier 2 threshold", ("Tier2RawUsageLowThreshold",), optional=True,
+          kind="number"),
+    Field("tier3", "Tier 3 multiplier", ("Tier3Multiplier",), optional=True, kind="number"),
+    Field("tier3_from", "Tier 3 threshold", ("Tier3RawUsageLowThreshold",), optional=True,
+          kind="number"),
+    Field("subtype1", "Subtype 1", ("UsageSubtype1",), optional=True),
+    Field("subtype2", "Subtype 2", ("UsageSubtype2",), optional=True),
 )
 
 
@@ -287,14 +462,27 @@ def _number(where: str, value, default=None) -> float:
         if default is None:
             raise InputError(where, None, "is blank", "enter a number")
         return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(where, value, "is not a number", "enter a number") from None
+    if isinstance(value, str):
+        number = number_of_text(value)
+        if number is None:
+            raise InputError(where, value, "is not a number", "enter a number") from None
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(where, value, "is not a number", "enter a number") from None
     if not math.isfinite(number) or number < 0:
         raise InputError(where, value, "is negative" if number < 0 else "is not a number",
                          "enter zero or more")
     return number
+
+
+def _subtype(r: dict) -> str:
+    """Up to three subtypes (Digital Wallet's UsageSubtype0-2) as one key, "a / b / c"."""
+    parts = [_text(r.get(k)) for k in ("subtype", "subtype1", "subtype2")]
+    while parts and not parts[-1]:
+        parts.pop()
+    return " / ".join(parts)
 
 
 def _date(where: str, value, order: str | None = None, month_ok: bool = False
@@ -333,48 +521,74 @@ def range_records(rows, fields: tuple[Field, ...]) -> list[dict]:
 
 
 def to_entitlements(records: list[dict], source: str = "entitlements", order: str | None = None
-                 ) -> list[Entitlement]:
+                    ) -> list[Entitlement]:
     out = []
     for r in records:
         at = f"{source} line {r['_line']}"
         rate = r.get("usage_rate")
+        grace = _number(f"{at} Grace days", r.get("grace_days"), 0.0)
+        if not float(grace).is_integer():
+            raise InputError(f"{at} Grace days", grace, "is not a whole number of days",
+                             "enter whole days")
         out.append(Entitlement(
             contract=_text(r["contract"]) or f"line {r['_line']}",
             product=_text(r["product"]),
             quantity=_number(f"{at} Quantity", r["quantity"]),
             start=_date(f"{at} Start", r["start"], order)[0],
             expiry=_date(f"{at} Expiry", r["expiry"], order)[0],
-            usage_rate=None if _text(rate) == "" else _number(f"{at} Usage rate", rate)))
+            usage_rate=None if _text(rate) == "" else _number(f"{at} Usage rate", rate),
+            grace_days=int(grace)))
     return out
 
 
+LEVELS = ("max", "maximum")  # Digital Wallet's aggregation of capacity (levels)
+
+
 def to_usage(records: list[dict], source: str = "usage", order: str | None = None
-                ) -> list[Usage]:
+             ) -> list[Usage]:
     out = []
     for r in records:
         at = f"{source} line {r['_line']}"
         day, monthly = _date(f"{at} Date", r["date"], order, month_ok=True)
+        mult = r.get("multiplier")
         out.append(Usage(day=day, product=_text(r["product"]),
                          usage_type=_text(r["usage_type"]),
                          quantity=_number(f"{at} Quantity", r["quantity"]),
-                         subtype=_text(r.get("subtype")),
+                         subtype=_subtype(r),
                          environment=_text(r.get("environment")) or "production",
-                         monthly=monthly))
+                         monthly=monthly,
+                         multiplier=None if _text(mult) == "" else _number(f"{at} Multiplier",
+                                                                            mult),
+                         unit=_text(r.get("unit")),
+                         level=_text(r.get("aggregation")).lower() in LEVELS,
+                         line=r["_line"]))
     return out
 
 
 def to_multipliers(records: list[dict], source: str = "multipliers", order: str | None = None
-                ) -> list[Multiplier]:
+                   ) -> list[Multiplier]:
     out = []
     for r in records:
         at = f"{source} line {r['_line']}"
-        effective = r.get("effective")
+        effective, end = r.get("effective"), r.get("end")
+        tiers = []
+        for n in ("2", "3"):
+            mult, threshold = r.get(f"tier{n}"), r.get(f"tier{n}_from")
+            if _text(mult) == "" and _text(threshold) == "":
+                continue
+            threshold = _number(f"{at} Tier {n} threshold", threshold)
+            if threshold <= 0:
+                raise InputError(f"{at} Tier {n} threshold", threshold, "is not above zero",
+                                 "enter the raw usage from which the tier applies")
+            tiers.append((threshold, _number(f"{at} Tier {n} multiplier", mult)))
         out.append(Multiplier(
             usage_type=_text(r["usage_type"]),
             multiplier=_number(f"{at} Multiplier", r["multiplier"]),
             effective=date(1900, 1, 1) if _text(effective) == ""
             else _date(f"{at} Effective date", effective, order)[0],
-            subtype=_text(r.get("subtype")), environment=_text(r.get("environment"))))
+            subtype=_subtype(r), environment=_text(r.get("environment")),
+            end=None if _text(end) == "" else _date(f"{at} End date", end, order)[0],
+            tiers=tuple(tiers), line=r["_line"]))
     return out
 
 
@@ -444,3 +658,18 @@ def totals(result: Drawdown) -> list[dict]:
         t["cost"] += o["cost"] or 0.0
     return [{"product": p, "new": t["new"], "drawn": t["drawn"], "lapsed": t["lapsed"],
              "overage": t["overage"], "cost": t["cost"]} for p, t in sorted(sums.items())]
+
+
+def findings(result: Drawdown) -> list[str]:
+    """What the drawdown assumed or could not price, one sentence each (for any layout)."""
+    out = list(result.notes)
+    for product, units in result.no_entitlement.items():
+        out.append(f"{product}: {units:,.2f} units of usage with no entitlement: overage with "
+                   "no rate (no contract for this product to take it from).")
+    for product, units in result.no_rate.items():
+        out.append(f"{product}: {units:,.2f} units of overage not priced: none of its "
+                   "contracts has a usage rate (add a Usage rate to its entitlements).")
+    for (kind, subtype, env), n in result.no_multiplier.items():
+        out.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
+                   f"{n} usage lines counted at 1.")
+    return out

@@ -10,18 +10,30 @@ with the spellings accepted.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gzip
+import io
+import itertools
 import re
 import zipfile
+import zlib
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
+import charset_normalizer
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
+from .dates import infer_order, text_to_ordinal
 from .errors import InputError, ReadError
+from .inputs import number_of_text
 
-__all__ = ["Table", "check_archive", "header_key", "open_xlsx", "read_table", "records"]
+__all__ = ["Table", "check_archive", "detect_encoding", "header_key", "is_xlsx",
+           "number_of_text", "open_bytes", "open_text", "open_xlsx", "read_table", "records",
+           "sniff_delimiter"]
 
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all members together
 MAX_RATIO = 200  # uncompressed / compressed, per member larger than 1 MB
@@ -105,18 +117,180 @@ def _chain(error: BaseException):
 
 
 class Table(list):
-    """Rows of a file as dicts keyed by header text, each with its ``_line`` in the file."""
+    """Rows of a file as dicts keyed by header text, each with its ``_line`` in the file;
+    ``encoding`` and ``delimiter`` say how a text file was read (a semicolon file writes
+    decimal commas)."""
 
-    def __init__(self, header: list[str], rows, source: str):
+    def __init__(self, header: list[str], rows, source: str, encoding: str = "",
+                 delimiter: str = ","):
         super().__init__(rows)
         self.header, self.source = header, source
+        self.encoding, self.delimiter = encoding, delimiter
+
+    @property
+    def decimal_comma(self) -> bool:
+        return self.delimiter == ";"
+
+
+MAX_LINE = 1_000_000  # characters in one line of a text table
+SAMPLE = 256 * 1024  # bytes read to detect the encoding
+DELIMITERS = (",", ";", "\t")
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _head(path: Path, n: int = 8) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(n)
+    except OSError as e:
+        raise ReadError(path, f"cannot be opened ({e.strerror})") from None
+
+
+def is_xlsx(path: Path) -> bool:
+    """Whether ``path`` is an xlsx (by its content, whatever its name)."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return True
+    if _head(path, 4) != ZIP_MAGIC:
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "xl/workbook.xml" in z.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def open_bytes(path: Path):
+    """The bytes of a text table: plain, gzip-compressed (Setup's GZIP download) or the one
+    table of a zip archive. A stream to close after use."""
+    path = Path(path)
+    head = _head(path, 4)
+    if head.startswith(GZIP_MAGIC):
+        return gzip.open(path, "rb")
+    if head == ZIP_MAGIC:
+        try:
+            z = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as e:
+            raise ReadError(path, f"is a damaged zip archive ({e})") from None
+        members = [i for i in z.infolist() if not i.is_dir()
+                   and not i.filename.startswith("__MACOSX/")]
+        if len(members) != 1:
+            z.close()
+            raise ReadError(path, f"holds {len(members)} files; a zip archive must hold "
+                                  "exactly one table (unzip it and give the table)")
+        if members[0].file_size > MAX_UNCOMPRESSED_TEXT:
+            z.close()
+            raise ReadError(path, f"expands to {members[0].file_size / 2**20:,.0f} MB "
+                                  f"(limit {MAX_UNCOMPRESSED_TEXT / 2**20:,.0f} MB)")
+        return z.open(members[0])
+    return open(path, "rb")
+
+
+MAX_UNCOMPRESSED_TEXT = 16 * 2**30
+
+
+def detect_encoding(sample: bytes) -> str:
+    r"""The encoding of a text table from its first bytes: a byte-order mark (UTF-8,
+    UTF-16), UTF-16 without one, UTF-8, else what charset-normalizer finds among the
+    Western single-byte encodings Excel and Salesforce write (cp1252, Latin-1).
+
+    >>> detect_encoding("Caf\u00e9".encode("cp1252")), detect_encoding("Caf\u00e9".encode())
+    ('cp1252', 'utf-8')
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    even, odd = sample[0:200:2], sample[1:200:2]
+    if len(sample) >= 4 and odd.count(0) > len(odd) * 0.4 and even.count(0) == 0:
+        return "utf-16-le"
+    if len(sample) >= 4 and even.count(0) > len(even) * 0.4 and odd.count(0) == 0:
+        return "utf-16-be"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        if len(sample) >= SAMPLE and e.start >= len(sample) - 3 and \
+                e.reason.startswith("unexpected end"):
+            return "utf-8"  # a character cut by the sample's end
+    best = charset_normalizer.from_bytes(sample, cp_isolation=["cp1252", "latin_1"]).best()
+    return best.encoding if best is not None else "latin_1"
+
+
+def sniff_delimiter(header_line: str) -> str:
+    r"""Comma, semicolon or tab: the one the header line uses most (outside quotes).
+
+    >>> sniff_delimiter('"Month";"Quantity"'), sniff_delimiter("a,b\tc\td")
+    (';', '\t')
+    """
+    bare = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: bare.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _check_text(path: Path, sample: bytes, encoding: str) -> None:
+    """Refuse what is not text: NULs or control characters where a table has none."""
+    text = sample[: SAMPLE - 4].decode(encoding, errors="replace")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
+    if "\x00" in text or controls > max(2, len(text) // 100):
+        raise ReadError(path, "is not a text table (binary content): export it as CSV or "
+                              "xlsx")
+
+
+def _lines(path: Path, stream):
+    """The lines of a text stream, each at most MAX_LINE characters (in bounded memory)."""
+    n = 0
+    while True:
+        try:
+            line = stream.readline(MAX_LINE + 1)
+        except UnicodeDecodeError as e:
+            raise ReadError(path, f"line {n + 1} is not {stream.encoding} text like the lines "
+                                  f"before it (byte {e.start}); save the file as CSV UTF-8"
+                            ) from None
+        if not line:
+            return
+        n += 1
+        if len(line) > MAX_LINE and not line.endswith(("\n", "\r")):
+            raise ReadError(path, f"line {n} is longer than {MAX_LINE:,} characters: not a "
+                                  "table export (check the file)")
+        yield line
+
+
+@contextmanager
+def open_text(path: Path):
+    """(lines, encoding, delimiter) of a text table, compressed or not, in any encoding
+    :func:`detect_encoding` knows; lines are read lazily."""
+    path = Path(path)
+    try:
+        with open_bytes(path) as raw:
+            sample = raw.read(SAMPLE)
+        raw = open_bytes(path)
+    except OSError as e:
+        raise ReadError(path, f"cannot be read ({e.strerror})") from None
+    except (EOFError, zlib.error) as e:
+        raise ReadError(path, f"is a damaged compressed file ({e})") from None
+    try:
+        encoding = detect_encoding(sample)
+        _check_text(path, sample, encoding)
+        stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        lines = _lines(path, stream)
+        first = next(lines, "")
+        delimiter = sniff_delimiter(first)
+        yield itertools.chain([first], lines), encoding, delimiter
+    except (OSError, EOFError, zlib.error) as e:
+        raise ReadError(path, f"cannot be read: {e}") from None
+    finally:
+        raw.close()
 
 
 def read_table(path: Path, sheet: str | None = None) -> Table:
-    """The rows of a CSV, or of a sheet of an xlsx (``sheet`` if it has one, else the
-    first), keyed by header text; blank rows are left out."""
+    """The rows of a text table (CSV with comma, semicolon or tab; plain, gzip or zip; any
+    encoding :func:`detect_encoding` knows), or of a sheet of an xlsx (``sheet`` if it has
+    one, else the first), keyed by header text; blank rows are left out."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if is_xlsx(path):
         wb = open_xlsx(path)
         try:
             ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
@@ -127,18 +301,15 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
         finally:
             wb.close()
         return Table(header, rows, path.name)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
+    with open_text(path) as (lines, encoding, delimiter):
+        reader = csv.reader(lines, delimiter=delimiter)
+        try:
             header = [h.strip() for h in next(reader, [])]
             rows = [dict(zip(header, r)) | {"_line": reader.line_num} for r in reader
                     if any(v.strip() for v in r)]
-    except UnicodeDecodeError as e:
-        raise ReadError(path, f"is not UTF-8 text (byte {e.start}); save it as CSV UTF-8"
-                        ) from None
-    except OSError as e:
-        raise ReadError(path, f"cannot be read ({e.strerror})") from None
-    return Table(header, rows, path.name)
+        except csv.Error as e:
+            raise ReadError(path, f"line {reader.line_num + 1}: {e}; check the file") from None
+    return Table(header, rows, path.name, encoding, delimiter)
 
 
 def header_key(text) -> str:
@@ -150,13 +321,29 @@ def header_key(text) -> str:
     return re.sub(r"[^0-9a-z]+", "", str(text or "").lower())
 
 
-def records(table: Table, fields) -> list[dict]:
+def _bare(header) -> str:
+    """A header as compared, without Data Cloud's ``std__`` prefix and ``__c`` suffix."""
+    text = re.sub(r"^(?:std|ssot)__|__c$", "", str(header or "").strip(), flags=re.IGNORECASE)
+    return header_key(text)
+
+
+def records(table: Table, fields, date_order: str | None = None) -> list[dict]:
     """The table's rows as {field key: value} (and ``_line``); a missing required column
-    is refused, naming every one missing and the spellings accepted."""
-    by_key = {header_key(h): h for h in table.header if h}
+    is refused, naming every one missing and the spellings accepted.
+
+    Fields of kind ``number`` are read as exports write numbers (:func:`number_of_text`,
+    decimal commas in a semicolon file); fields of kind ``date`` follow the one date policy:
+    slash dates in the order ``date_order`` gives, or that the file's own dates prove
+    (:func:`xlcredits.dates.infer_order`), become dates; other texts are left for the caller.
+    """
+    by_key = {}
+    for h in table.header:
+        if h:
+            by_key.setdefault(header_key(h), h)
+            by_key.setdefault(_bare(h), h)
     found, missing = {}, []
     for f in fields:
-        match = next((by_key[k] for k in map(header_key, (f.header, *f.aliases))
+        match = next((by_key[k] for k in map(_bare, (f.header, *f.aliases))
                       if k in by_key), None)
         if match is None and not f.optional:
             missing.append(f"{f.header}" + (f" (or {', '.join(f.aliases)})" if f.aliases
@@ -165,6 +352,29 @@ def records(table: Table, fields) -> list[dict]:
     if missing:
         raise InputError(table.source, ", ".join(h for h in table.header if h)[:120] or
                          "(no header)", "lacks the columns " + "; ".join(missing),
-                         "name the columns " + ", ".join(f.header for f in fields))
-    return [{k: (row.get(h) if h else None) for k, h in found.items()} | {"_line": row["_line"]}
-            for row in table]
+                         "name the columns " + ", ".join(f.header for f in fields
+                                                         if not f.optional))
+    kinds = {f.key: getattr(f, "kind", "text") for f in fields if found[f.key]}
+    date_keys = [k for k, kind in kinds.items() if kind == "date"]
+    order = infer_order(f"{table.source} dates", (row.get(found[k]) for row in table
+                                                   for k in date_keys), date_order)
+    out = []
+    for row in table:
+        record = {"_line": row["_line"]}
+        for key, header in found.items():
+            value = row.get(header) if header else None
+            if isinstance(value, str) and kinds.get(key) == "number" and value.strip():
+                number = number_of_text(value, table.decimal_comma)
+                if number is None:
+                    raise InputError(f"{table.source} line {row['_line']} {header}", value,
+                                     "is not a number", "enter a number such as 1234.5, "
+                                     "1,234.5 or $0.006" + (" (decimal comma: 1234,5)"
+                                                           if table.decimal_comma else ""))
+                value = number
+            elif isinstance(value, str) and kinds.get(key) == "date" and order and \
+                    "/" in value:
+                value = date.fromordinal(text_to_ordinal(
+                    f"{table.source} line {row['_line']} {header}", value, order))
+            record[key] = value
+        out.append(record)
+    return out

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
 
-from ..dates import to_ordinal
+from ..dates import infer_order, to_ordinal
 from ..errors import InputError
+from ..inputs import number_of_text
 from . import schema as s
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Formula",
     "Value",
     "example_entries",
+    "register_date_order",
     "register_rows",
     "template_entries",
 ]
@@ -56,16 +58,21 @@ def template_entries() -> Entries:
 EXAMPLE_AS_OF = date(2026, 10, 31)
 
 
-def _convert(column: s.Column, value, line: int, order: str | None = None):
+def _convert(column: s.Column, value, line: int, order: str | None = None,
+             decimal_comma: bool = False):
     """One cell of a flat table as the register stores it; blanks become None."""
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
     where = f"{column.header} (line {line})"
     if column.kind in ("number", "money"):
+        number = number_of_text(value, decimal_comma) if isinstance(value, str) else None
+        if number is not None:
+            return number
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise InputError(where, value, "is not a number", "enter a number") from None
+            raise InputError(where, value, "is not a number", "enter a number such as "
+                             "1234.5, 1,234.5 or $1,234.50") from None
     if column.kind == "date":
         if isinstance(value, datetime):
             return value.date()
@@ -73,9 +80,18 @@ def _convert(column: s.Column, value, line: int, order: str | None = None):
     return str(value)
 
 
-def register_rows(rows: list[dict], order: str | None = None) -> list[dict]:
+def register_date_order(rows: list[dict], order: str | None, source: str) -> str | None:
+    """The order of a flat table's slash dates: ``order``, else what its date columns
+    prove (:func:`xlcredits.dates.infer_order`)."""
+    dated = [c.header for c in s.REGISTER_INPUTS if c.kind == "date"]
+    return infer_order(f"{source} dates", (row.get(h) for row in rows for h in dated), order)
+
+
+def register_rows(rows: list[dict], order: str | None = None, decimal_comma: bool = False
+                  ) -> list[dict]:
     """Rows keyed by header text as register entries keyed by column key (``order``: of
-    slash dates, see :mod:`xlcredits.dates`)."""
+    slash dates, see :mod:`xlcredits.dates`; ``decimal_comma``: numbers as a semicolon
+    file writes them)."""
     by_header = {c.header: c for c in s.REGISTER_INPUTS}
     if rows:
         unknown = [h for h in rows[0] if h not in by_header and h != "_line"]
@@ -85,7 +101,7 @@ def register_rows(rows: list[dict], order: str | None = None) -> list[dict]:
     out = []
     for line, row in enumerate(rows, 2):
         line = row.get("_line", line)
-        entry = {by_header[h].key: _convert(by_header[h], v, line, order)
+        entry = {by_header[h].key: _convert(by_header[h], v, line, order, decimal_comma)
                  for h, v in row.items() if h != "_line"}
         out.append({k: v for k, v in entry.items() if v is not None})
     return out
