@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from . import logins
+from .errors import plural
 from .loginhistory import History
 
-__all__ = ["Mix", "analyse", "summary"]
+__all__ = ["Mix", "analyse", "options", "summary", "summary_facts"]
 
 
 @dataclass
@@ -74,15 +75,43 @@ def analyse(history: History, login_price, member_price, block: float | None = N
         else 0.0)
 
 
+def _span(months: list[str]) -> str:
+    return f"{months[0]} to {months[-1]}" if months else "no months"
+
+
+def summary_facts(history: History, mix: Mix) -> list[tuple[str, object]]:
+    """What was read and counted, and the prices: (label, value) pairs for a report."""
+    members = int((mix.users["licence"] == "Member").sum())
+    facts = [("Period", f"{_span(history.months)} ({plural(len(history.months), 'month')}, "
+                        f"time zone {history.tz})"),
+             ("Rows read", history.rows), ("Successful logins counted", history.successful)]
+    facts += [(f"Not counted: {status}", n) for status, n in history.other_statuses.items()]
+    facts += [("Users counted", len(mix.users)),
+              ("Users with only failed logins (not counted)", history.failed_only_users),
+              ("Price of a login-day ($)", mix.login_price),
+              ("Price of a member a month ($)", mix.member_price),
+              ("Break-even (login-days a month)", mix.breakeven),
+              ("Users as members", members), ("Users in the login pool", len(mix.users) - members),
+              (f"Pool as a block of {plural(math.ceil(mix.block), 'login-day')} ($/month)",
+               mix.block_cost)]
+    return facts
+
+
+def options(mix: Mix) -> list[tuple[str, float]]:
+    """Each option and its monthly cost, then the best mix's saving."""
+    return [("All members", mix.all_members), ("All login pool", mix.all_logins),
+            ("Best mix (members above the break-even)", mix.best_mix),
+            ("Saving against the cheaper of the two", mix.saving)]
+
+
 def summary(history: History, mix: Mix) -> str:
-    months = history.months
-    span = f"{months[0]} to {months[-1]}" if months else "no months"
+    others = ", ".join(f"{k} {v:,}" for k, v in history.other_statuses.items())
     lines = [
-        f"{history.rows:,} rows: {history.successful:,} successful logins counted; "
-        + (", ".join(f"{k} {v:,}" for k, v in history.other_statuses.items())
-           or "no others") + " not counted.",
-        f"{len(mix.users):,} users over {len(months)} months ({span}, time zone {history.tz})"
-        + (f"; {history.failed_only_users:,} more had only failed logins." if
+        f"{plural(history.rows, 'row')}: {plural(history.successful, 'successful login')} "
+        "counted" + (f"; not counted: {others}." if others else "; every row counted."),
+        f"{plural(len(mix.users), 'user')} over {plural(len(history.months), 'month')} "
+        f"({_span(history.months)}, time zone {history.tz})"
+        + (f"; {plural(history.failed_only_users, 'more user')} had only failed logins." if
            history.failed_only_users else "."),
         (f"Prices: ${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member a "
          f"month; break-even {mix.breakeven:.2f} login-days a month."),
@@ -93,12 +122,10 @@ def summary(history: History, mix: Mix) -> str:
         f"{'Best mix':22}{mix.best_mix:>14,.2f}{mix.best_mix * 12:>16,.2f}",
         f"{'Saving':22}{mix.saving:>14,.2f}{mix.saving * 12:>16,.2f}",
         "",
-        (f"{(mix.users['licence'] == 'Member').sum():,} users as members, "
-         f"{(mix.users['licence'] == 'Login pool').sum():,} in the login pool. Pool sized to "
+        (f"Members: {plural(int((mix.users['licence'] == 'Member').sum()), 'user')}; login "
+         f"pool: {plural(int((mix.users['licence'] == 'Login pool').sum()), 'user')}. Sized to "
          f"each month's need: ${mix.months['pool_cost'].mean():,.2f} a month on average; as a "
-         f"fixed block of {math.ceil(mix.block):,} login-days with overage: "
+         f"fixed block of {plural(math.ceil(mix.block), 'login-day')} with overage: "
          f"${mix.block_cost:,.2f} a month."),
     ]
     return "\n".join(lines)
-
-

@@ -12,7 +12,10 @@ import pandas as pd
 
 from . import credits
 
-__all__ = ["evaluate", "position"]
+__all__ = ["SEVERITY", "evaluate", "position"]
+
+# Alert states, most severe first (credits.credit_alert gives them; "" is shown as OK)
+SEVERITY = (*credits.ALERTS, "90%", "75%", "50%", "OK")
 
 
 def evaluate(entries: list[dict], as_of: date | None = None) -> pd.DataFrame:
@@ -47,8 +50,7 @@ def position(df: pd.DataFrame) -> str:
              f"lapse unused ({at_risk / value:.0%})." if value else
              f"{len(df)} entitlements.",
              "Alerts: " + ", ".join(f"{state} {counts[state]}" for state in
-                                    ("EXPIRED", "LAPSE RISK", "90%", "75%", "50%", "OK")
-                                    if state in counts)]
+                                    SEVERITY if state in counts)]
     top = df[df["value_at_risk"] > 0].sort_values("value_at_risk", ascending=False).head(3)
     for _, r in top.iterrows():
         lines.append(f"  {r['id']}: {r['credit_type']}, ${r['value_at_risk']:,.0f} at risk, "

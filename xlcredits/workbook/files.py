@@ -29,6 +29,7 @@ __all__ = [
     "content_digest",
     "find_workbooks",
     "safe_filename",
+    "save_text",
     "save_workbook",
     "write_atomically",
     "write_workbook",
@@ -169,6 +170,33 @@ def save_workbook(wb: Workbook, path: Path) -> str:
     """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return write_atomically(wb, path)
+
+
+def save_text(text: str, path: Path, encoding: str = "utf-8-sig") -> str:
+    """Write a text file (a CSV) atomically, as :func:`save_workbook` does a workbook:
+    "written", "unchanged", or the path of the backup kept of different old content."""
+    path = Path(path)
+    data = text.encode(encoding)
+    if path.exists() and path.read_bytes() == data:
+        return "unchanged"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    outcome = "written"
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if path.exists():
+            outcome = str(backup_path(path))
+            shutil.copy2(path, outcome)
+            shutil.copymode(path, tmp)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return outcome
 
 
 def find_workbooks(paths) -> list[Path]:
