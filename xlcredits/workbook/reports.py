@@ -411,7 +411,7 @@ def write_logins(facts, options: list[tuple], mix, login_days: pd.DataFrame, out
         # the break-even line's two points, in hidden columns beside the table
         _write(sheet.ws.cell(first - 1, 8), "Break-even: x")
         _write(sheet.ws.cell(first - 1, 9), "y")
-        for r, x in enumerate((0.5, n + 0.5), first):
+        for r, x in enumerate((0, n + 1), first):
             sheet.ws.cell(r, 8, x)
             sheet.ws.cell(r, 9, mix.breakeven)
         for letter in "HI":
@@ -426,7 +426,7 @@ def write_logins(facts, options: list[tuple], mix, login_days: pd.DataFrame, out
         for series in (per_user, be):
             series.smooth = False
             chart.series.append(series)
-        chart.x_axis.scaling.min, chart.x_axis.scaling.max = 0.5, n + 0.5
+        chart.x_axis.scaling.min, chart.x_axis.scaling.max = 0, n + 1
         chart.x_axis.majorUnit = max(1, round(n / 10))
         chart.x_axis.numFmt = "#,##0"
         chart.y_axis.scaling.min = 0
