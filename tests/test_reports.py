@@ -7,12 +7,14 @@ import io
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from xlcredits.cli import main
 from xlcredits.devtools import libreoffice
+from xlcredits.workbook.reports import csv_text
 from xlcredits.workbook.xstring import decode
 
 SAMPLE = Path(__file__).parents[1] / "xlcredits" / "data" / "sample_register.csv"
@@ -165,8 +167,6 @@ def test_report_csv_runs_no_formula_in_libreoffice(tmp_path):
     rows = []
     for prefix in PREFIXES:
         rows.append([f"{prefix}1+1", "x"])
-    from xlcredits.workbook.reports import csv_text
-    import pandas as pd
     table = pd.DataFrame(rows, columns=["Product", "Owner"])
     path = tmp_path / "entries.csv"
     path.write_text(csv_text(table), encoding="utf-8-sig", newline="")
@@ -242,8 +242,8 @@ def test_out_must_be_xlsx_in_a_folder_that_exists(tmp_path, command, out, messag
 
 
 def test_report_prints_every_file_and_plurals(tmp_path):
-    one = write_csv(tmp_path / "one.csv", *(lambda rows: (rows[0], rows[1:2]))(
-        list(csv.reader(SAMPLE.read_text("utf-8").splitlines()))))
+    rows = list(csv.reader(SAMPLE.read_text("utf-8").splitlines()))
+    one = write_csv(tmp_path / "one.csv", rows[0], rows[1:2])
     result = invoke("build", one, "--by", "Owner", "--out", tmp_path / "units")
     assert "Created folder" in result.output and "(1 entry)" in result.output
     result = invoke("report", tmp_path / "units", "--out", tmp_path / "r.xlsx")

@@ -206,8 +206,9 @@ def regenerate(paths, backup_dir, dry_run, force, jobs):
     click.echo("\n" + outcome_table(outcomes))
     failed = [o for o in outcomes if not o.ok]
     if failed:
-        click.echo(f"\n{len(failed)} of {plural(len(outcomes), 'workbook')} "
-                   f"{'was' if len(failed) == 1 else 'were'} not regenerated.", err=True)
+        click.echo("\nThe workbook was not regenerated." if len(outcomes) == 1 else
+                   f"\n{len(failed)} of {len(outcomes)} workbooks were not regenerated.",
+                   err=True)
         raise SystemExit(1)
 
 

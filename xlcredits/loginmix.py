@@ -82,8 +82,9 @@ def _span(months: list[str]) -> str:
 def summary_facts(history: History, mix: Mix) -> list[tuple[str, object]]:
     """What was read and counted, and the prices: (label, value) pairs for a report."""
     members = int((mix.users["licence"] == "Member").sum())
-    facts = [("Period", f"{_span(history.months)} ({plural(len(history.months), 'month')}, "
-                        f"time zone {history.tz})"),
+    period = (f"{_span(history.months)} ({plural(len(history.months), 'month')}, "
+              f"time zone {history.tz})")
+    facts = [("Period", period),
              ("Rows read", history.rows), ("Successful logins counted", history.successful)]
     facts += [(f"Not counted: {status}", n) for status, n in history.other_statuses.items()]
     facts += [("Users counted", len(mix.users)),

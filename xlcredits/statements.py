@@ -26,7 +26,6 @@ from .inputs import broadcast, result, texts
 
 __all__ = [
     "DRAWDOWN_HEADER",
-    "contract_totals",
     "ENTITLEMENT_FIELDS",
     "MULTIPLIER_FIELDS",
     "USAGE_FIELDS",
@@ -36,6 +35,7 @@ __all__ = [
     "Multiplier",
     "Usage",
     "consumed_units",
+    "contract_totals",
     "drawdown",
     "drawdown_table",
     "multiplier_for",
