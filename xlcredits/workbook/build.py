@@ -29,15 +29,24 @@ FIRST_ROW = 2  # the register's first entry; row 1 is the header
 SERIAL_2000, SERIAL_2100 = 36526, 73415  # date validation bounds: 2000-01-01 .. 2100-12-31
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")  # what a spreadsheet may run (OWASP)
+
+
 def put(cell, value) -> None:
     """Write one entry exactly: text stays text (even "=1+1" or "#N/A"), formulas stay
-    formulas, and a user's own number format is kept."""
+    formulas, and a user's own number format is kept. This is the one place that decides
+    how text is written: its type forced to text, so openpyxl does not make "=..." a
+    formula, and the value unchanged (no prefix added to what a user typed); text that
+    starts like a formula also gets Excel's quote prefix, so that editing the cell in Excel
+    or LibreOffice keeps it text."""
     if isinstance(value, Value):
         cell.number_format = value.number_format
         value = value.value
     if isinstance(value, str) and not isinstance(value, Formula):
         cell.value = encode(value)
         cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
     else:
         cell.value = value
 

@@ -33,12 +33,11 @@ from openpyxl.styles import Alignment, Border, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
-from .build import HEADER_FILL, HEADER_FONT, SECTION_FILL, THIN, put
+from .build import FORMULA_START, HEADER_FILL, HEADER_FONT, SECTION_FILL, THIN, put
 from .files import save_text, save_workbook
 
 __all__ = ["Column", "escape_csv", "write_logins", "write_report", "write_usage"]
 
-INJECTION = ("=", "+", "-", "@", "\t", "\r", "\n")
 TITLE_FONT = Font(bold=True, size=14, color="1F3864")
 SECTION_FONT = Font(bold=True, size=11, color="1F3864")
 LABEL_FONT = Font(bold=True, color="595959")
@@ -51,7 +50,7 @@ WIDTH_MIN, WIDTH_MAX = 9, 48
 
 def escape_csv(value):
     """OWASP CSV-injection guard: text that a spreadsheet would run is prefixed with '."""
-    if isinstance(value, str) and value.startswith(INJECTION):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
@@ -86,8 +85,6 @@ def _write(cell, value, kind: str = "text") -> None:
         return
     if isinstance(value, str):
         put(cell, value)
-        if value.startswith(INJECTION):
-            cell.quotePrefix = True
         return
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{cell.parent.title}!{cell.coordinate}: {value} is not a number")
