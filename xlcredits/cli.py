@@ -157,15 +157,16 @@ def example(out: Path, template_out: Path):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("workbooks") / "screenshots", show_default=True)
 def screenshots(workbook: Path, out: Path):
-    """Render the Register and TCO sheets to PNG for the README (needs LibreOffice,
-    pdftoppm and the test extras: the formula engine computes the xlcredits cells)."""
+    """Render the README's pictures: the Register and TCO sheets of the workbook, and the
+    report, usage and logins outputs (needs LibreOffice, pdftoppm and the test extras: the
+    formula engine computes the xlcredits cells)."""
     try:
-        from .devtools.screenshots import render
+        from .devtools.screenshots import render, render_outputs
     except ImportError as e:  # the developer tools need the test extra
         raise click.ClickException(f"screenshots need the test extra ({e.name} is missing): "
                                    "pip install 'xlcredits[test]'") from None
 
-    for path in render(workbook, out):
+    for path in render(workbook, out) + render_outputs(workbook, out):
         click.echo(f"Wrote {path}")
 
 

@@ -42,6 +42,7 @@ TITLE_FONT = Font(bold=True, size=14, color="1F3864")
 SECTION_FONT = Font(bold=True, size=11, color="1F3864")
 LABEL_FONT = Font(bold=True, color="595959")
 BOLD = Font(bold=True)
+TEXT_AFTER_FIRST = Alignment(horizontal="left", indent=1)
 FORMATS = {"text": "General", "count": "#,##0", "units": "#,##0", "number": "#,##0.00",
            "dollars": '"$"#,##0', "money": '"$"#,##0.00', "price": '"$"#,##0.00###',
            "date": "yyyy-mm-dd", "percent": "0%"}
@@ -167,7 +168,8 @@ class _Sheet:
             cell = ws.cell(top, c)
             _write(cell, col.header)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-            cell.alignment = Alignment(horizontal="left" if col.kind == "text" else "right")
+            cell.alignment = TEXT_AFTER_FIRST if col.kind == "text" and c > 1 else \
+                Alignment(horizontal="left" if col.kind == "text" else "right")
             self._fit(c, " " * math.ceil(len(col.header) * 1.2))  # bold text is wider
         r = top
         sums = [0.0 if col.total else None for col in columns]
@@ -176,6 +178,8 @@ class _Sheet:
             for c, (col, value) in enumerate(zip(columns, values), 1):
                 _write(ws.cell(r, c), value, col.kind)
                 ws.cell(r, c).border = Border(bottom=THIN)
+                if col.kind == "text" and c > 1:  # a space between a number and text
+                    ws.cell(r, c).alignment = TEXT_AFTER_FIRST
                 self._fit(c, value, col.kind)
                 if col.total and not _blank(_plain(value)):
                     sums[c - 1] += float(_plain(value))
@@ -270,7 +274,8 @@ def write_report(rollups: dict[str, pd.DataFrame], entries: pd.DataFrame, out: P
         chart.add_data(Reference(summary.ws, min_col=4, min_row=first, max_row=last))
         chart.set_categories(Reference(summary.ws, min_col=1, min_row=first, max_row=last))
         chart.x_axis.scaling.orientation = "maxMin"  # first row at the top, as in the table
-        chart.y_axis.numFmt = '"$"#,##0,"k"'
+        chart.y_axis.numFmt = '"$"#,##0,"k";;"$0"'
+        chart.y_axis.crosses = "max"  # the value axis below the bars, categories reversed
         chart.y_axis.majorGridlines = None
         _axes(chart)
         chart.height, chart.width = 7, 15
@@ -333,19 +338,21 @@ def write_usage(table: list[tuple], by_contract: list[tuple], out: Path, facts=(
                     zip(table[0], DRAWDOWN_KINDS)], table[1:])
     balances = _Sheet(wb, "Balances", "Closing balance of each entitlement, by month", facts)
     rows = [r for r in table[1:] if r[2] != "overage"]
-    contracts = list(dict.fromkeys((r[1], r[2]) for r in rows))
+    seen = list(dict.fromkeys((r[1], r[2]) for r in rows))
+    products = list(dict.fromkeys(p for p, _ in seen))
+    contracts = [pc for p in products for pc in seen if pc[0] == p]  # grouped by product
     months = sorted({r[0] for r in rows})
     closing = {(r[0], (r[1], r[2])): r[7] for r in rows}
     anchor = balances.row
-    if contracts and months:
-        balances.row += 20  # the chart first, the table of its values below it
+    balances.row += 17 * len(products)  # a chart per product first (units differ), the table
     first, last = balances.table(
         [Column("Month")] + [Column(f"{c} ({p})", "units") for p, c in contracts],
         ([m] + [closing.get((m, c)) for c in contracts] for m in months), freeze=False)
-    if contracts and months:
+    for n, product in enumerate(products if months else []):
+        cols = [i for i, (p, _) in enumerate(contracts, 2) if p == product]
         chart = LineChart()  # straight segments between month ends: no smoothing
-        chart.title = "Closing balance of each entitlement (units, month end)"
-        chart.add_data(Reference(balances.ws, min_col=2, max_col=len(contracts) + 1,
+        chart.title = f"{product}: closing balance of each entitlement (units, month end)"
+        chart.add_data(Reference(balances.ws, min_col=cols[0], max_col=cols[-1],
                                  min_row=first - 1, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(balances.ws, min_col=1, min_row=first, max_row=last))
         for series in chart.series:
@@ -355,8 +362,8 @@ def write_usage(table: list[tuple], by_contract: list[tuple], out: Path, facts=(
         chart.y_axis.scaling.min = 0
         chart.legend.position = "b"
         _axes(chart)
-        chart.height, chart.width = 9, 20
-        balances.ws.add_chart(chart, f"A{anchor}")
+        chart.height, chart.width = 8, 20
+        balances.ws.add_chart(chart, f"A{anchor + 17 * n}")
     return [(Path(out), _save(wb, [summary, drawdown, balances], out))]
 
 
@@ -426,6 +433,7 @@ def write_logins(facts, options: list[tuple], mix, login_days: pd.DataFrame, out
         chart.x_axis.scaling.min, chart.x_axis.scaling.max = 0, n + 1
         chart.x_axis.majorUnit = max(1, round(n / 10))
         chart.x_axis.numFmt = "#,##0"
+        chart.x_axis.majorGridlines = None
         chart.y_axis.scaling.min = 0
         chart.y_axis.numFmt = "#,##0.0"
         chart.legend.position = "b"
