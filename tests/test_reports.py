@@ -18,6 +18,7 @@ from xlcredits.workbook.reports import csv_text
 from xlcredits.workbook.xstring import decode
 
 SAMPLE = Path(__file__).parents[1] / "xlcredits" / "data" / "sample_register.csv"
+EXAMPLE = Path(__file__).parents[1] / "workbooks" / "example.xlsx"
 PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 PAYLOAD = "cmd|' /C calc'!A0"
 
@@ -204,8 +205,7 @@ def test_charts_tell_the_truth(tmp_path):
 
 
 def test_report_summary_is_a_finished_table(tmp_path):
-    invoke("build", SAMPLE, "--by", "Owner", "--out", tmp_path / "units")
-    result = invoke("report", tmp_path / "units", "--out", tmp_path / "r.xlsx")
+    result = invoke("report", EXAMPLE, "--out", tmp_path / "r.xlsx")
     assert result.exit_code == 0, result.output
     wb = load_workbook(tmp_path / "r.xlsx")
     ws = wb["Summary"]
@@ -254,12 +254,14 @@ def test_report_prints_every_file_and_plurals(tmp_path):
 
 
 def test_build_says_when_it_kept_a_backup(tmp_path):
-    invoke("build", SAMPLE, "--by", "Owner", "--out", tmp_path / "units")
+    rows = list(csv.reader(SAMPLE.read_text("utf-8").splitlines()))
+    data = write_csv(tmp_path / "two.csv", rows[0], [r for r in rows if "Marco Rossi" in r])
+    invoke("build", data, "--by", "Owner", "--out", tmp_path / "units")
     book = tmp_path / "units" / "Marco Rossi.xlsx"
     wb = load_workbook(book)
     wb["Register"]["N2"] = "typed by the licence manager"
     wb.save(book)
-    result = invoke("build", SAMPLE, "--by", "Owner", "--out", tmp_path / "units")
+    result = invoke("build", data, "--by", "Owner", "--out", tmp_path / "units")
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if "Marco Rossi.xlsx had other content" in x)
     backup = Path(line.split("kept as ")[1])
