@@ -292,3 +292,11 @@ def test_non_finite_results_are_an_error_not_inf(tmp_path, args):
     assert "inf" not in result.output.replace("information", "")
     assert "Warning" not in result.output and ".py" not in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs a folder no one can write")
+def test_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
+    result = invoke("report", EXAMPLE, "--out", "/proc/report.xlsx")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot write /proc/report.xlsx" in result.output
+    assert ".tmp" not in result.output  # the temporary file's name means nothing to a user

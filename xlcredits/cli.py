@@ -41,6 +41,9 @@ class Group(click.Group):
                 return super().invoke(ctx)
         except XlcreditsError as error:
             raise click.ClickException(str(error)) from None
+        except OSError as error:  # a file that cannot be read or written: say which, no trace
+            raise click.ClickException(f"{error.filename or 'a file'}: {error.strerror}") \
+                from None
 
 
 def out_file(*suffixes: str):

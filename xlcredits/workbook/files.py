@@ -111,6 +111,15 @@ def backup_path(path: Path, folder: Path | None = None) -> Path:
     return target
 
 
+def _temporary(path: Path, suffix: str) -> tuple[int, str]:
+    """A new temporary file beside ``path``; a folder that cannot take it is a clear error."""
+    try:
+        return tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    except OSError as e:
+        raise XlcreditsError(f"cannot write {path}: {e.strerror.lower()} in {path.parent}; "
+                             "write to a folder you can write to") from None
+
+
 def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if changed",
                      backup_dir: Path | None = None) -> str:
     """Write ``wb`` to ``path`` through a temporary file in the same folder.
@@ -123,7 +132,7 @@ def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if 
     temporary file never outlives the call; the original is untouched unless replaced.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    fd, tmp = _temporary(path, TEMP_SUFFIX)
     os.close(fd)
     outcome = "written"
     try:
@@ -179,7 +188,7 @@ def save_text(text: str, path: Path, encoding: str = "utf-8-sig") -> str:
     data = text.encode(encoding)
     if path.exists() and path.read_bytes() == data:
         return "unchanged"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temporary(path, ".tmp")
     outcome = "written"
     try:
         with os.fdopen(fd, "wb") as f:
