@@ -300,3 +300,24 @@ def test_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "cannot write /proc/report.xlsx" in result.output
     assert ".tmp" not in result.output  # the temporary file's name means nothing to a user
+
+
+def test_report_of_overflowing_values_is_an_error_not_inf(tmp_path):
+    rows = list(csv.reader(SAMPLE.read_text("utf-8").splitlines()))
+    header, row = rows[0], rows[1]
+    # 1e300 credits at $1e300 each: a value of 1e600, beyond a double (inf)
+    row[header.index("Contracted balance")] = row[header.index("Unit value ($)")] = "1e300"
+    invoke("build", write_csv(tmp_path / "big.csv", header, [row]), "--by", "Owner",
+           "--out", tmp_path / "units")
+    result = invoke("report", tmp_path / "units", "--out", tmp_path / "r.xlsx")
+    assert result.exit_code == 1 and "too large" in result.output
+    assert "inf" not in result.output and not (tmp_path / "r.xlsx").exists()
+
+
+def test_logins_summary_says_every_row_counted_in_words(tmp_path):
+    lh = write_csv(tmp_path / "lh.csv", LOGINS[0], [["a", "2026-01-15T10:00:00Z", "Success", "x"]])
+    result = invoke("logins", lh, "--licence", "Partner Community")
+    assert result.exit_code == 0, result.output
+    # one row, one login, one user, one month: singular words, no "no others not counted"
+    assert "1 row: 1 successful login counted; every row counted." in result.output
+    assert "1 user over 1 month (2026-01 to 2026-01" in result.output
