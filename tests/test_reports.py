@@ -321,3 +321,11 @@ def test_logins_summary_says_every_row_counted_in_words(tmp_path):
     # one row, one login, one user, one month: singular words, no "no others not counted"
     assert "1 row: 1 successful login counted; every row counted." in result.output
     assert "1 user over 1 month (2026-01 to 2026-01" in result.output
+
+
+def test_a_default_path_gets_its_folder_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("template")
+    assert result.exit_code == 0, result.output
+    assert "Created folder templates" in result.output
+    assert (tmp_path / "templates" / "xlcredits-template.xlsx").exists()

@@ -56,8 +56,9 @@ def out_file(*suffixes: str):
         if path.suffix.lower() not in suffixes:
             raise click.BadParameter(f"{path} does not end in {' or '.join(suffixes)}; "
                                      f"name the file {path.stem}{suffixes[0]}")
-        if (ctx.get_parameter_source(param.name) != ParameterSource.DEFAULT
-                and not path.parent.is_dir()):
+        # (click sets a parameter's source only after its callback: compare with the default)
+        default = param.default if isinstance(param.default, (str, Path)) else None
+        if (default is None or path != Path(default)) and not path.parent.is_dir():
             raise click.BadParameter(f"the folder {path.parent} does not exist; create it or "
                                      "write elsewhere")
         return path
@@ -119,6 +120,8 @@ EXAMPLE_PATH = Path("workbooks") / "example.xlsx"
 
 
 def write(wb, path: Path, what: str) -> None:
+    if not path.parent.is_dir():  # only a default path gets here (see out_file)
+        click.echo(f"Created folder {path.parent}")
     outcome = save_workbook(wb, path)
     if outcome == "unchanged":
         click.echo(f"Up to date: {what}, {path}")

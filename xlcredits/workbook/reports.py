@@ -31,8 +31,9 @@ from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import Alignment, Border, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
 
+from .. import __version__
+from ..errors import XlcreditsError
 from .build import FORMULA_START, HEADER_FILL, HEADER_FONT, SECTION_FILL, THIN, put
 from .files import save_text, save_workbook
 
@@ -88,7 +89,8 @@ def _write(cell, value, kind: str = "text") -> None:
         put(cell, value)
         return
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{cell.parent.title}!{cell.coordinate}: {value} is not a number")
+        raise XlcreditsError(f"{cell.parent.title}!{cell.coordinate} cannot be written: the "
+                             "result is too large to compute (it overflows)")
     cell.value = value
     if isinstance(value, (date, datetime)):
         cell.number_format = FORMATS["date"]
@@ -146,14 +148,6 @@ class _Sheet:
         if not isinstance(value, str):  # a date or number must show; text may overflow
             self._fit(2, value, kind)
         self.row += 1
-
-    def chart(self, chart, rows: int = 20, new_page: bool = False) -> None:
-        """``chart`` at the current row, with ``rows`` rows kept for it; on a page of its
-        own if ``new_page`` (a chart cut by a page break says nothing)."""
-        if new_page:
-            self.ws.row_breaks.append(Break(id=self.row - 1))
-        self.ws.add_chart(chart, f"A{self.row}")
-        self.row += rows
 
     def section(self, text: str) -> None:
         _write(self.ws.cell(self.row, 1), text)
@@ -217,7 +211,6 @@ def _workbook(title: str) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.title = title
-    from .. import __version__
     wb.properties.creator = f"xlcredits {__version__}"
     return wb
 
@@ -232,10 +225,6 @@ def _save(wb: Workbook, sheets: list[_Sheet], out: Path) -> str:
     for sheet in sheets:
         sheet.finish()
     return save_workbook(wb, Path(out))
-
-
-def _sources(sources) -> str:
-    return ", ".join(str(s) for s in sources)
 
 
 # --- the portfolio report ---------------------------------------------------------------
