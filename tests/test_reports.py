@@ -7,14 +7,12 @@ import io
 import zipfile
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from xlcredits.cli import main
 from xlcredits.devtools import libreoffice
-from xlcredits.workbook.reports import csv_text
 from xlcredits.workbook.xstring import decode
 
 SAMPLE = Path(__file__).parents[1] / "xlcredits" / "data" / "sample_register.csv"
@@ -165,20 +163,29 @@ def test_logins_keep_hostile_text_as_text(tmp_path, prefix):
 @pytest.mark.slow
 @pytest.mark.skipif(libreoffice.executable() is None, reason="LibreOffice is not installed")
 def test_report_csv_runs_no_formula_in_libreoffice(tmp_path):
-    """LibreOffice opens the CSV (as a user double-clicking it would) and computes nothing."""
-    rows = []
-    for prefix in PREFIXES:
-        rows.append([f"{prefix}1+1", "x"])
-    table = pd.DataFrame(rows, columns=["Product", "Owner"])
-    path = tmp_path / "entries.csv"
-    path.write_text(csv_text(table), encoding="utf-8-sig", newline="")
-    converted = libreoffice.convert(path, "xlsx", tmp_path / "lo")
+    """The report's CSV, written by the command from hostile registers, opened by LibreOffice
+    (as a user double-clicking it would): nothing is computed, every text is there."""
+    rows = list(csv.reader(SAMPLE.read_text("utf-8").splitlines()))
+    header, template = rows[0], rows[1]
+    planted = []
+    for n, prefix in enumerate(PREFIXES):
+        row = list(template)
+        row[header.index("ID")] = f"ID-{n}"
+        row[header.index("Product / entitlement")] = f"{prefix}1+1"
+        planted.append(f"{prefix}1+1")
+        rows.append(row)
+    export = write_csv(tmp_path / "export.csv", header, rows[len(rows) - len(PREFIXES):])
+    invoke("build", export, "--by", "Contract reference", "--out", tmp_path / "units")
+    result = invoke("report", tmp_path / "units", "--out", tmp_path / "report.xlsx")
+    assert result.exit_code == 0, result.output
+    converted = libreoffice.convert(tmp_path / "report.csv", "xlsx", tmp_path / "lo")
     values = [c for _, c in cells(converted)]
-    assert not [c for c in values if c.data_type == "f"]
-    assert 2 not in [c.value for c in values]  # =1+1 never ran
-    texts = [c.value for c in values if c.column == 1 and c.row > 1]
-    # (LibreOffice keeps a line break inside a cell as LF)
-    assert texts == [f"'{p}1+1".replace("\r", "\n") for p in PREFIXES]
+    assert values and not [c for c in values if c.data_type == "f"]
+    assert 2 not in [c.value for c in values]  # =1+1, +1+1 ... never ran
+    column = next(c.column for c in values if c.value == "Product / entitlement")
+    shown = sorted(c.value for c in values if c.column == column and c.row > 1)
+    # each text as written, behind its ' (LibreOffice keeps a line break in a cell as LF)
+    assert shown == sorted(f"'{t}".replace("\r", "\n") for t in planted)
 
 
 def chart_xml(path: Path) -> str:
