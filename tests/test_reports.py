@@ -336,3 +336,17 @@ def test_a_default_path_gets_its_folder_and_says_so(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Created folder templates" in result.output
     assert (tmp_path / "templates" / "xlcredits-template.xlsx").exists()
+
+
+def test_the_formula_engine_draws_no_progress_bar(tmp_path, capfd):
+    """`xlcredits screenshots` evaluates workbooks: no progress bar floods the terminal."""
+    from openpyxl import Workbook
+
+    from xlcredits.devtools.engine import evaluate
+
+    wb = Workbook()
+    wb.active["A1"], wb.active["A2"] = 20, "=A1*2+2"
+    wb.save(tmp_path / "w.xlsx")
+    assert evaluate(tmp_path / "w.xlsx")[("SHEET", "A2")] == 42  # 20 x 2 + 2
+    out, err = capfd.readouterr()
+    assert "it/s" not in err + out and "%|" not in err + out
