@@ -18,6 +18,7 @@ def run(*args):
 
 def test_example_writes_both_workbooks_and_the_position(tmp_path):
     out, tpl = tmp_path / "ex.xlsx", tmp_path / "t" / "tpl.xlsx"
+    tpl.parent.mkdir()  # --out and --template-out name folders that exist
     result = run("example", "--out", str(out), "--template-out", str(tpl))
     assert result.exit_code == 0
     assert out.exists() and tpl.exists()

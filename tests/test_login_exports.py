@@ -337,7 +337,7 @@ def test_who_counts_options(tmp_path):
     users = tmp_path / "holders.csv"
     users.write_text("Username\nZOË@acme.com.portal\n", encoding="utf-8")
     one = runner.invoke(main, base + ["--users", str(users)])
-    assert "Counted: 1 successful logins of 1 users." in one.output, one.output
+    assert "Counted: 1 successful login of 1 user." in one.output, one.output
     assert "Left out, not in --users: 3 logins." in one.output
     for bad in (["--block", "-3"], ["--login-price", "-1", "--member-price", "5"],
                 ["--period", "2026-03", "2026-01"], ["--tz", "Mars/Olympus"]):

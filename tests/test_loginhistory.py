@@ -132,7 +132,7 @@ def test_cli_summary_and_workbook(export, tmp_path):
                                        "--period", "2026-01", "2026-02"])
     assert result.exit_code == 0, result.output
     assert "Best mix                       35.00          420.00" in result.output
-    assert "1 users as members, 1 in the login pool" in result.output
+    assert "Members: 1 user; login pool: 1 user." in result.output
     wb = load_workbook(out)
     assert wb.sheetnames == ["Summary", "Users", "Months", "Distribution"]
     assert len(wb["Distribution"]._charts) == 1

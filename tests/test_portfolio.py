@@ -96,7 +96,7 @@ def test_report_numbers_match_an_independent_computation_and_csv_is_escaped(tmp_
     raw = (tmp_path / "report.csv").read_text()
     assert ",=HYPERLINK" not in raw and "@SUM(1)" not in raw.replace("'@SUM(1)", "")
     wb = load_workbook(tmp_path / "report.xlsx")
-    assert wb.sheetnames == ["Summary", "Entries"] and len(wb["Summary"]._charts) == 1
+    assert wb.sheetnames == ["Summary", "Entries"] and len(wb["Summary"]._charts) == 2
     summary = [c.value for c in wb["Summary"]["A"] if c.value]
     for heading in ("By credit type", "By owner", "By alert", "By expiry quarter"):
         assert heading in summary

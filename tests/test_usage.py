@@ -173,7 +173,7 @@ def test_cli_and_workbook(tmp_path):
         "         20.00" in result.output
     from openpyxl import load_workbook
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Drawdown", "Summary", "Balances"]
+    assert wb.sheetnames == ["Summary", "Drawdown", "Balances"]  # Summary first
     assert len(wb["Balances"]._charts) == 1
     (tmp_path / "bad.csv").write_text("Month,Product,Usage type,Quantity\n2026-01,MC,SMS,x\n")
     result = CliRunner().invoke(main, ["usage", str(tmp_path / "ent.csv"),

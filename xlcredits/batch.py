@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import ReadError, XlcreditsError
 from .workbook import schema as s
 from .workbook.build import build
-from .workbook.files import NotReplaced, find_workbooks, write_atomically
+from .workbook.files import NotReplaced, content_digest, find_workbooks, write_atomically
 from .workbook.read import open_workbook, read, read_entries, schema_version
 
 __all__ = ["Outcome", "find_workbooks", "regenerate", "regenerate_file"]
@@ -26,18 +26,21 @@ STRAY_SHOWN = 10
 @dataclass
 class Outcome:
     path: Path
-    result: str  # regenerated, would regenerate, refused, failed
+    result: str  # regenerated, would regenerate, up to date, refused, failed
     rows: int = 0
     message: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.result in ("regenerated", "would regenerate")
+        return self.result in ("regenerated", "would regenerate", "up to date")
 
 
 def regenerate_file(path: Path, backup_dir: Path | None = None,
-                    dry_run: bool = False) -> Outcome:
-    """Regenerate one workbook; never raises for a bad file: the outcome says what happened."""
+                    dry_run: bool = False, force: bool = False) -> Outcome:
+    """Regenerate one workbook; never raises for a bad file: the outcome says what happened.
+
+    A workbook that already is what the current template would make of it is "up to date"
+    and left alone (no write, no backup) unless ``force``."""
     path = Path(path)
     try:
         if not path.is_file():
@@ -55,11 +58,16 @@ def regenerate_file(path: Path, backup_dir: Path | None = None,
     except ReadError as e:
         return Outcome(path, "refused", message=e.reason)
     rows = sum(1 for r in entries.register if r)
+    new = build(entries)
+    if not force and version == s.SCHEMA_VERSION and content_digest(new) == content_digest(path):
+        return Outcome(path, "up to date", rows, f"schema {version}; nothing written")
     if dry_run:
         return Outcome(path, "would regenerate", rows,
-                       f"schema {version} -> {s.SCHEMA_VERSION}; {rows} register rows, "
+                       (f"schema {version} -> {s.SCHEMA_VERSION}" if version != s.SCHEMA_VERSION
+                        else f"schema {version}, laid out afresh")
+                       + f"; {rows} register rows, "
                        f"{len(entries.tco)} TCO inputs, {len(entries.rates)} rate overrides")
-    return _swap_in(path, build(entries), entries, rows, backup_dir)
+    return _swap_in(path, new, entries, rows, backup_dir)
 
 
 def _swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Outcome:
@@ -83,20 +91,21 @@ def _swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Out
     return Outcome(path, "regenerated", rows, f"backup: {backup}")
 
 
-def regenerate(paths, backup_dir=None, dry_run=False, jobs=1, progress=None) -> list[Outcome]:
+def regenerate(paths, backup_dir=None, dry_run=False, jobs=1, progress=None, force=False
+               ) -> list[Outcome]:
     """Regenerate every workbook found; ``progress(outcome)`` is called after each one."""
     files = find_workbooks(paths)
     outcomes = []
     if jobs > 1 and len(files) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for outcome in pool.map(regenerate_file, files, [backup_dir] * len(files),
-                                    [dry_run] * len(files)):
+                                    [dry_run] * len(files), [force] * len(files)):
                 outcomes.append(outcome)
                 if progress:
                     progress(outcome)
     else:
         for f in files:
-            outcomes.append(regenerate_file(f, backup_dir, dry_run))
+            outcomes.append(regenerate_file(f, backup_dir, dry_run, force))
             if progress:
                 progress(outcomes[-1])
     return outcomes

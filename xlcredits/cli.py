@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import sys
+import warnings
+from datetime import date
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from . import batch, expiries, logins, rates, register, statements
-from .errors import InputError, XlcreditsError
+from .errors import InputError, XlcreditsError, plural
 from .loginhistory import check_zone, month_range, read_history, read_users
-from .loginmix import analyse, summary
+from .loginmix import analyse, options, summary, summary_facts
 from .portfolio import collect, entries_table, rollups, split_build
 from .tables import read_table, records
 from .workbook.build import build
@@ -38,9 +42,70 @@ class Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():  # a result says what went wrong, not a library
+                warnings.simplefilter("ignore")
+                return super().invoke(ctx)
         except XlcreditsError as error:
             raise click.ClickException(str(error)) from None
+        except OSError as error:  # a file that cannot be read or written: say which, no trace
+            raise click.ClickException(f"{error.filename or 'a file'}: {error.strerror}") \
+                from None
+
+
+def out_file(*suffixes: str):
+    """A click callback: ``--out`` must end in one of ``suffixes`` and, when given, name a
+    folder that exists (a default path's folder is created)."""
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        path = Path(value)
+        if path.suffix.lower() not in suffixes:
+            raise click.BadParameter(f"{path} does not end in {' or '.join(suffixes)}; "
+                                     f"name the file {path.stem}{suffixes[0]}")
+        # (click sets a parameter's source only after its callback: compare with the default)
+        default = param.default if isinstance(param.default, (str, Path)) else None
+        if (default is None or path != Path(default)) and not path.parent.is_dir():
+            raise click.BadParameter(f"the folder {path.parent} does not exist; create it or "
+                                     "write elsewhere")
+        return path
+    return check
+
+
+def out_folder(ctx, param, value):
+    """A click callback: the folder to write into; its parent must exist."""
+    if value is not None and not value.is_dir() and not value.parent.is_dir():
+        raise click.BadParameter(f"the folder {value.parent} does not exist; create it or "
+                                 "write elsewhere")
+    return value
+
+
+def finite(what: str, *values) -> None:
+    """A result too large to compute is an error, never ``inf`` or ``nan`` printed."""
+    if not all(v is None or math.isfinite(v) for v in values):
+        raise click.ClickException(f"{what} cannot be computed: the numbers are too large "
+                                   "(the result overflows); check the prices and quantities")
+
+
+def options_used(ctx) -> str:
+    """The options given on the command line, as typed (for a report's title block)."""
+    given = []
+    for param in ctx.command.params:
+        if (isinstance(param, click.Option)
+                and ctx.get_parameter_source(param.name) != ParameterSource.DEFAULT):
+            value = ctx.params[param.name]
+            given.append(param.opts[0] if value is True else f"{param.opts[0]} {value}")
+    return " ".join(given) or "none"
+
+
+def tell(written) -> None:
+    """Print every file written, and the backup kept of any it replaced."""
+    for path, outcome in written:
+        if outcome == "unchanged":
+            click.echo(f"Up to date: {path} (nothing written)")
+            continue
+        click.echo(f"Wrote {path}")
+        if outcome != "written":
+            click.echo(f"  {path.name} had other content: the old file is kept as {outcome}")
 
 
 @click.group(cls=Group)
@@ -61,6 +126,8 @@ EXAMPLE_PATH = Path("workbooks") / "example.xlsx"
 
 
 def write(wb, path: Path, what: str) -> None:
+    if not path.parent.is_dir():  # only a default path gets here (see out_file)
+        click.echo(f"Created folder {path.parent}")
     outcome = save_workbook(wb, path)
     if outcome == "unchanged":
         click.echo(f"Up to date: {what}, {path}")
@@ -72,7 +139,8 @@ def write(wb, path: Path, what: str) -> None:
 
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=TEMPLATE_PATH,
-              show_default=True, help="Where to write the blank template.")
+              show_default=True, callback=out_file(".xlsx"),
+              help="Where to write the blank template (.xlsx).")
 def template(out: Path):
     """Write the blank template workbook (register, TCO model, rates, dashboard)."""
     write(build(template_entries()), out, "the template")
@@ -80,9 +148,11 @@ def template(out: Path):
 
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=EXAMPLE_PATH,
-              show_default=True, help="Where to write the example workbook.")
+              show_default=True, callback=out_file(".xlsx"),
+              help="Where to write the example workbook (.xlsx).")
 @click.option("--template-out", type=click.Path(dir_okay=False, path_type=Path),
-              default=TEMPLATE_PATH, show_default=True, help="Where to write the template.")
+              default=TEMPLATE_PATH, show_default=True, callback=out_file(".xlsx"),
+              help="Where to write the template (.xlsx).")
 def example(out: Path, template_out: Path):
     """Write the template and an example workbook filled with the built-in sample data,
     then print the example register's credit position."""
@@ -100,15 +170,16 @@ def example(out: Path, template_out: Path):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("workbooks") / "screenshots", show_default=True)
 def screenshots(workbook: Path, out: Path):
-    """Render the Register and TCO sheets to PNG for the README (needs LibreOffice,
-    pdftoppm and the test extras: the formula engine computes the xlcredits cells)."""
+    """Render the README's pictures: the Register and TCO sheets of the workbook, and the
+    report, usage and logins outputs (needs LibreOffice, pdftoppm and the test extras: the
+    formula engine computes the xlcredits cells)."""
     try:
-        from .devtools.screenshots import render
+        from .devtools.screenshots import render, render_outputs
     except ImportError as e:  # the developer tools need the test extra
         raise click.ClickException(f"screenshots need the test extra ({e.name} is missing): "
                                    "pip install 'xlcredits[test]'") from None
 
-    for path in render(workbook, out):
+    for path in render(workbook, out) + render_outputs(workbook, out):
         click.echo(f"Wrote {path}")
 
 
@@ -126,27 +197,31 @@ def outcome_table(outcomes) -> str:
 @click.option("--backup-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to keep the originals. Default: beside each file.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--force", is_flag=True, help="Regenerate (and back up) even a workbook that "
+              "is already up to date.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Workbooks to regenerate in parallel (processes).")
-def regenerate(paths, backup_dir, dry_run, jobs):
+def regenerate(paths, backup_dir, dry_run, force, jobs):
     """Move workbooks (files, or folders searched recursively) to the current template,
     carrying every entry over exactly. Each original is backed up first; a workbook that
-    cannot be carried whole is refused and left as it is."""
+    cannot be carried whole is refused and left as it is; one that is already up to date
+    is left alone (no backup) unless --force."""
     files = batch.find_workbooks(paths)
     if not files:
         raise click.ClickException("no .xlsx workbooks found in " + ", ".join(map(str, paths)))
     if sys.stdout.isatty():
         with click.progressbar(length=len(files), label="Regenerating") as bar:
             outcomes = batch.regenerate(files, backup_dir, dry_run, jobs,
-                                        progress=lambda o: bar.update(1))
+                                        progress=lambda o: bar.update(1), force=force)
     else:
         outcomes = batch.regenerate(
             files, backup_dir, dry_run, jobs,
-            progress=lambda o: click.echo(f"{o.result}: {o.path}"))
+            progress=lambda o: click.echo(f"{o.result}: {o.path}"), force=force)
     click.echo("\n" + outcome_table(outcomes))
     failed = [o for o in outcomes if not o.ok]
     if failed:
-        click.echo(f"\n{len(failed)} of {len(outcomes)} workbooks were not regenerated.",
+        click.echo("\nThe workbook was not regenerated." if len(outcomes) == 1 else
+                   f"\n{len(failed)} of {len(outcomes)} workbooks were not regenerated.",
                    err=True)
         raise SystemExit(1)
 
@@ -156,28 +231,38 @@ def regenerate(paths, backup_dir, dry_run, jobs):
 @click.option("--by", required=True, help="The column whose values split the data "
               "(a header text, e.g. Owner).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="The folder to write the workbooks into.")
+              callback=out_folder, help="The folder to write the workbooks into (created "
+              "if its parent exists).")
 @DATE_ORDER
 def build_workbooks(data: Path, by: str, out: Path, date_order: str | None):
     """From a flat register export (CSV or xlsx with the register's header texts; comma,
     semicolon or tab; any usual encoding; gzip or zip), write one workbook per value of a
-    column."""
+    column. A workbook that exists with other content is backed up before it is replaced."""
+    if not out.is_dir():
+        click.echo(f"Created folder {out}")
     try:
         written = split_build(data, by, out, date_order)
     except InputError as e:
         if e.argument == "column":  # the --by column is not in the file
             raise click.BadParameter(str(e), param_hint="--by") from None
         raise
-    for path, rows in written:
-        click.echo(f"Wrote {path} ({rows} entries)")
+    for path, rows, outcome in written:
+        if outcome == "unchanged":
+            click.echo(f"Up to date: {path} ({plural(rows, 'entry', 'entries')})")
+            continue
+        click.echo(f"Wrote {path} ({plural(rows, 'entry', 'entries')})")
+        if outcome != "written":
+            click.echo(f"  {path.name} had other content: the old file is kept as {outcome}")
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              callback=out_file(".xlsx"),
               help="The report workbook (.xlsx); a .csv of the entries is written beside it.")
-def report(paths, out: Path):
+@click.pass_context
+def report(ctx, paths, out: Path):
     """Roll up every register found: value and value at risk by credit type, owner, alert
     state and expiry quarter, and the entries at risk, highest first."""
     df, refused = collect(paths)
@@ -186,11 +271,17 @@ def report(paths, out: Path):
     if df.empty:
         raise click.ClickException("no register entries found")
     tables = rollups(df)
-    xlsx, csv_path = write_report(tables, entries_table(df), out)
+    finite("the report", df["value_at_risk"].sum(), *tables["Credit type"].iloc[:, 2])
+    counted = (f"{plural(len(df), 'entry', 'entries')} in "
+               f"{plural(df['workbook'].nunique(), 'workbook')}")
+    facts = [("Report date", date.today()), ("Registers", counted),
+             ("Alerts as of", "each register's as-of date (its Start sheet; today if blank)"),
+             ("Sources", ", ".join(map(str, paths))), ("Options", options_used(ctx))]
+    written = write_report(tables, entries_table(df), out, facts)
     by_type = tables["Credit type"]
     click.echo(by_type.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
-    click.echo(f"\n{len(df)} entries in {df['workbook'].nunique()} workbooks; value at risk "
-               f"${df['value_at_risk'].sum():,.0f}.\nWrote {xlsx} and {csv_path}")
+    click.echo(f"\n{counted}; value at risk ${df['value_at_risk'].sum():,.0f}.")
+    tell(written)
     if refused:
         raise SystemExit(1)
 
@@ -222,8 +313,10 @@ def report(paths, out: Path):
               "login-days to price, with overage at the login price. Default: the peak "
               "month's need.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the per-user and monthly tables and a chart to this xlsx.")
-def logins_command(history, licence, login_price, member_price, tz, period, login_types,
+              callback=out_file(".xlsx"), help="Also write the summary, the per-user and "
+              "monthly tables and charts to this workbook (.xlsx).")
+@click.pass_context
+def logins_command(ctx, history, licence, login_price, member_price, tz, period, login_types,
                    all_users, users_file, date_order, block, out):
     """From a Login History export (Setup's CSV or GZIP download, the LoginHistory object
     from Data Loader or the sf CLI, or the Event Monitoring Login log), the cheapest mix of
@@ -247,10 +340,13 @@ def logins_command(history, licence, login_price, member_price, tz, period, logi
     mix = at_edge("--licence" if licence else "--login-price", analyse, data,
                   login_price if licence is None else licence,
                   member_price if licence is None else licence, block)
-    text = summary(data, mix)
-    click.echo(text)
+    finite("the licence mix", mix.breakeven, mix.all_members, mix.all_logins, mix.best_mix,
+           mix.block_cost)
+    click.echo(summary(data, mix))
     if out:
-        click.echo(f"Wrote {write_logins(text.splitlines(), mix, data.login_days, out)}")
+        facts = [("Report date", date.today()), ("Login History", str(history)),
+                 ("Options", options_used(ctx))] + summary_facts(data, mix)
+        tell(write_logins(facts, options(mix), mix, data.login_days, out))
 
 
 @main.command("usage")
@@ -262,8 +358,10 @@ def logins_command(history, licence, login_price, member_price, tz, period, logi
                    "multiplier is 1, unless the usage lines carry their own.")
 @DATE_ORDER
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the drawdown, a summary and a chart of balances to this xlsx.")
-def usage_command(entitlements, usage, multipliers, date_order, out):
+              callback=out_file(".xlsx"), help="Write a summary, the drawdown and a chart of "
+              "balances to this workbook (.xlsx).")
+@click.pass_context
+def usage_command(ctx, entitlements, usage, multipliers, date_order, out):
     """Reproduce the monthly drawdown of pooled entitlements from a usage statement (our
     columns, or Digital Wallet's exports as they are): which contract each unit came from,
     what lapsed, and what overage should cost."""
@@ -281,11 +379,21 @@ def usage_command(entitlements, usage, multipliers, date_order, out):
     mults = (statements.to_multipliers(rows(multipliers, statements.MULTIPLIER_FIELDS),
                                        multipliers.name) if multipliers else [])
     result = statements.drawdown(ents, lines, mults)
+    totals = statements.totals(result)
+    finite("the drawdown", *(t[k] for t in totals for k in ("new", "drawn", "cost")))
     text = usage_summary(result)
     click.echo("\n".join(text))
     if out:
-        write_usage(statements.drawdown_table(result), text, out)
-        click.echo(f"Wrote {out}")
+        table = statements.drawdown_table(result)
+        months = sorted({r[0] for r in table[1:]})
+        facts = [("Report date", date.today()),
+                 ("Period", f"{months[0]} to {months[-1]} ({plural(len(months), 'month')})"
+                  if months else "no months"),
+                 ("Entitlements", str(entitlements)), ("Usage", str(usage)),
+                 ("Multipliers", str(multipliers) if multipliers else "none: every "
+                  "multiplier is 1"), ("Options", options_used(ctx))]
+        tell(write_usage(table, statements.contract_totals(result), out, facts,
+                         statements.findings(result)))
 
 
 def usage_summary(result) -> list[str]:
@@ -309,24 +417,11 @@ def _reminders(ctx, param, value: str) -> tuple[int, ...]:
     return days
 
 
-def _ics_path(ctx, param, value: Path) -> Path:
-    if value.suffix.lower() != ".ics":
-        raise click.BadParameter(f"{value} does not end in .ics; name the calendar FILE.ics")
-    if not value.parent.is_dir():
-        raise click.BadParameter(f"the folder {value.parent} does not exist")
-    return value
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 entry', '2 entries'."""
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
-
-
 @main.command("calendar")
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              callback=_ics_path, help="The calendar file to write (.ics).")
+              callback=out_file(".ics"), help="The calendar file to write (.ics).")
 @click.option("--remind", default="90,60,30", show_default=True, callback=_reminders,
               help="Days before the last usable day to remind, comma separated.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),

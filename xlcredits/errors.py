@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["InputError", "ReadError", "UnknownKeyError", "XlcreditsError", "show"]
+__all__ = ["InputError", "ReadError", "UnknownKeyError", "XlcreditsError", "plural", "show"]
 
 
 class XlcreditsError(Exception):
@@ -37,6 +37,15 @@ class ReadError(XlcreditsError):
     def __init__(self, path, reason: str):
         self.path, self.reason = Path(path), reason
         super().__init__(f"{Path(path).name}: {reason}")
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """A count and its noun, singular for one.
+
+    >>> plural(1, "entry", "entries"), plural(3, "entry", "entries"), plural(0, "user")
+    ('1 entry', '3 entries', '0 users')
+    """
+    return f"{n:,} {noun if n == 1 else many or noun + 's'}"
 
 
 def show(value: object, limit: int = 40) -> str:

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from .dates import ORDER_FIX, month_of_text
-from .errors import InputError, ReadError
+from .errors import InputError, ReadError, plural
 from .tables import GZIP_MAGIC, ZIP_MAGIC, header_key, is_xlsx, open_text, read_table
 
 try:  # an optional dependency (the logins extra): the UDFs never need it
@@ -105,9 +105,10 @@ class History:
 
     def facts(self) -> list[tuple[str, str]]:
         """What was counted and left out, and why: (label, text) pairs for any layout."""
-        out = [("Export", (f"{self.rows:,} rows from {self.first_day or '-'} to "
+        out = [("Export", (f"{plural(self.rows, 'row')} from {self.first_day or '-'} to "
                            f"{self.last_day or '-'} (time zone {self.tz})")),
-               ("Counted", f"{self.successful:,} successful logins of {self.users:,} users"),
+               ("Counted", (f"{plural(self.successful, 'successful login')} of "
+                            f"{plural(self.users, 'user')}")),
                ("Whose logins", self.rule)]
         span = f"{self.months[0]} to {self.months[-1]}" if self.months else "none"
         out.append(("Months used", f"{len(self.months)} ({span})"
@@ -384,7 +385,7 @@ def _read(path, tz, months_given, date_order, login_types, all_users, users, tmp
         con.execute("CREATE TEMP TABLE listed AS SELECT unnest(?::VARCHAR[]) AS v", [users])
         listed = (f"coalesce(lower({col('user')}) IN (SELECT v FROM listed) OR "
                   f"left({col('user_id')}, 15) IN (SELECT v FROM listed), false)")
-        rule += f"; only the {len(users):,} users of --users"
+        rule += f"; only the {plural(len(users), 'user')} of --users"
     else:
         listed = "true"
     user = (col("user") if not cols["user_id"] else col("user_id") if not cols["user"]

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from . import logins
+from .errors import plural
 from .loginhistory import History
 
-__all__ = ["Mix", "analyse", "facts", "summary"]
+__all__ = ["Mix", "analyse", "facts", "options", "summary", "summary_facts"]
 
 
 @dataclass
@@ -88,6 +89,28 @@ def facts(history: History, mix: Mix) -> list[tuple[str, str]]:
     ]
 
 
+def summary_facts(history: History, mix: Mix) -> list[tuple[str, object]]:
+    """What was read, counted and left out (and why), and the prices: (label, value) pairs
+    for a report, numbers as numbers."""
+    members = int((mix.users["licence"] == "Member").sum())
+    return history.facts() + [
+        ("Users counted", len(mix.users)),
+        ("Users with only failed logins (not counted)", history.failed_only_users),
+        ("Price of a login-day ($)", mix.login_price),
+        ("Price of a member a month ($)", mix.member_price),
+        ("Break-even (login-days a month)", mix.breakeven),
+        ("Users as members", members), ("Users in the login pool", len(mix.users) - members),
+        (f"Pool as a block of {plural(math.ceil(mix.block), 'login-day')} ($/month)",
+         mix.block_cost)]
+
+
+def options(mix: Mix) -> list[tuple[str, float]]:
+    """Each option and its monthly cost, then the best mix's saving."""
+    return [("All members", mix.all_members), ("All login pool", mix.all_logins),
+            ("Best mix (members above the break-even)", mix.best_mix),
+            ("Saving against the cheaper of the two", mix.saving)]
+
+
 def summary(history: History, mix: Mix) -> str:
     lines = [f"{label}: {text}." for label, text in history.facts()] + [
         (f"Prices: ${mix.login_price:,.2f} a login-day, ${mix.member_price:,.2f} a member a "
@@ -99,10 +122,10 @@ def summary(history: History, mix: Mix) -> str:
         f"{'Best mix':22}{mix.best_mix:>14,.2f}{mix.best_mix * 12:>16,.2f}",
         f"{'Saving':22}{mix.saving:>14,.2f}{mix.saving * 12:>16,.2f}",
         "",
-        (f"{(mix.users['licence'] == 'Member').sum():,} users as members, "
-         f"{(mix.users['licence'] == 'Login pool').sum():,} in the login pool. Pool sized to "
+        (f"Members: {plural(int((mix.users['licence'] == 'Member').sum()), 'user')}; login "
+         f"pool: {plural(int((mix.users['licence'] == 'Login pool').sum()), 'user')}. Sized to "
          f"each month's need: ${mix.months['pool_cost'].mean():,.2f} a month on average; as a "
-         f"fixed block of {math.ceil(mix.block):,} login-days with overage: "
+         f"fixed block of {plural(math.ceil(mix.block), 'login-day')} with overage: "
          f"${mix.block_cost:,.2f} a month."),
     ]
     return "\n".join(lines)

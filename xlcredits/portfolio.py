@@ -31,9 +31,11 @@ __all__ = ["collect", "entries_table", "rollups", "split_build"]
 
 
 def split_build(data: Path, by: str, out: Path, date_order: str | None = None
-                ) -> list[tuple[Path, int]]:
-    """One workbook per value of column ``by``; returns (path, rows) for each. Slash dates
-    follow ``date_order``, else the order the file's own dates prove."""
+                ) -> list[tuple[Path, int, str]]:
+    """One workbook per value of column ``by``; returns (path, rows, outcome) for each, the
+    outcome as :func:`~xlcredits.workbook.files.save_workbook` says (a backup's path when
+    an existing workbook with other content was replaced). Slash dates follow
+    ``date_order``, else the order the file's own dates prove."""
     rows = read_table(data, sheet="Register")
     if by not in rows.header:
         raise InputError("column", by, "is not a column of " + Path(data).name,
@@ -55,8 +57,7 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
         entries = Entries(register=register_rows(fields, order, rows.decimal_comma),
                           tco=template_entries().tco)
         path = Path(out) / f"{name}.xlsx"
-        save_workbook(build(entries), path)
-        written.append((path, len(group)))
+        written.append((path, len(group), save_workbook(build(entries), path)))
     return written
 
 
@@ -94,7 +95,8 @@ def collect(paths, as_of: date | None = None) -> tuple[pd.DataFrame, list[tuple[
 
 
 def rollups(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Totals and value at risk by credit type, owner, alert state and expiry quarter."""
+    """Totals and value at risk by credit type, owner, alert state (most severe first) and
+    expiry quarter."""
     df = df.assign(value=df["balance"] * df["unit_value"].fillna(0),
                    alert_state=df["alert"].replace("", "OK"),
                    expiry_quarter=pd.to_datetime(df["expiry"]).dt.to_period("Q").astype(str),
@@ -104,9 +106,11 @@ def rollups(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for label, column in (("Credit type", "credit_type"), ("Owner", "owner"),
                           ("Alert", "alert_state"), ("Expiry quarter", "expiry_quarter")):
         g = df.fillna({column: "(blank)"}).groupby(column, sort=True)
-        out[label] = pd.DataFrame({"Entries": g.size(), "Value ($)": g["value"].sum(),
-                                   "Value at risk ($)": g["value_at_risk"].sum()}
-                                  ).rename_axis(label).reset_index()
+        table = pd.DataFrame({"Entries": g.size(), "Value ($)": g["value"].sum(),
+                              "Value at risk ($)": g["value_at_risk"].sum()})
+        if column == "alert_state":  # most severe first, as the register ranks them
+            table = table.sort_index(key=lambda s: s.map(register.severity))
+        out[label] = table.rename_axis(label).reset_index()
     return out
 
 

@@ -12,7 +12,23 @@ import pandas as pd
 
 from . import credits
 
-__all__ = ["evaluate", "position"]
+__all__ = ["evaluate", "position", "severity"]
+
+def severity(alert: str) -> float:
+    """The rank of an alert state, most severe first, whatever thresholds made it:
+    EXPIRED, LAPSE RISK, then consumption thresholds from the highest, then OK ("").
+
+    >>> sorted(["OK", "50%", "EXPIRED", "90%", "LAPSE RISK", "60%"], key=severity)
+    ['EXPIRED', 'LAPSE RISK', '90%', '60%', '50%', 'OK']
+    """
+    if alert in credits.ALERTS:
+        return credits.ALERTS.index(alert)
+    if isinstance(alert, str) and alert.endswith("%"):
+        try:
+            return len(credits.ALERTS) + 1 - float(alert[:-1]) / 1000
+        except ValueError:
+            pass
+    return len(credits.ALERTS) + 2
 
 
 def evaluate(entries: list[dict], as_of: date | None = None,
@@ -60,7 +76,7 @@ def position(df: pd.DataFrame, rates: dict | None = None) -> str:
              f"lapse unused ({at_risk / value:.0%})." if value else
              f"{len(df)} entitlements.",
              "Alerts: " + ", ".join(f"{state} {counts[state]}" for state in
-                                    states + ("OK",)
+                                    sorted(set(states) | {"OK"}, key=severity)
                                     if state in counts)]
     top = df[df["value_at_risk"] > 0].sort_values("value_at_risk", ascending=False).head(3)
     for _, r in top.iterrows():

@@ -36,6 +36,7 @@ __all__ = [
     "Multiplier",
     "Usage",
     "consumed_units",
+    "contract_totals",
     "drawdown",
     "drawdown_table",
     "findings",
@@ -672,4 +673,33 @@ def findings(result: Drawdown) -> list[str]:
     for (kind, subtype, env), n in result.no_multiplier.items():
         out.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
                    f"{n} usage lines counted at 1.")
+    return out
+
+
+def contract_totals(result: Drawdown) -> list[tuple]:
+    """Per product, each contract over the whole statement (opening balance of its first
+    month, new, drawn, lapsed, closing balance of its last month), then the product's
+    overage units and cost on a row of its own ("overage" in the Contract column; the cost
+    is None when no contract gives a rate). Columns as :func:`drawdown_table` minus Month."""
+    contracts: dict[tuple, dict] = {}
+    for r in result.rows:
+        t = contracts.setdefault((r["product"], r["contract"]),
+                                 {"opening": r["opening"], "new": 0.0, "drawn": 0.0,
+                                  "lapsed": 0.0})
+        for k in ("new", "drawn", "lapsed"):
+            t[k] += r[k]
+        t["closing"] = r["closing"]
+    overage: dict[str, list] = {}
+    for o in result.overage:
+        t = overage.setdefault(o["product"], [0.0, 0.0])
+        t[0] += o["units"]
+        t[1] = None if t[1] is None or o["cost"] is None else t[1] + o["cost"]
+    out = []
+    for product in sorted({p for p, _ in contracts} | set(overage)):
+        for (p, contract), t in contracts.items():
+            if p == product:
+                out.append((product, contract, t["opening"], t["new"], t["drawn"],
+                            t["lapsed"], t["closing"], None, None))
+        if product in overage:
+            out.append((product, "overage", None, None, None, None, None, *overage[product]))
     return out

@@ -11,13 +11,18 @@ very functions of ``xlcredits.udfs``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
 
 import formulas
+import formulas.excel
 import numpy as np
 import schedula
+import tqdm
 from formulas.tokens.operand import XlError
 
 from .. import udfs
@@ -80,8 +85,10 @@ def evaluate(path: Path) -> dict[tuple[str, str], object]:
     """
     logging.getLogger("schedula").setLevel(logging.CRITICAL)
     register_functions()
-    model = formulas.ExcelModel().loads(str(path)).finish()
-    solution = model.calculate()
+    quiet = SimpleNamespace(tqdm=functools.partial(tqdm.tqdm, disable=True))
+    with mock.patch.object(formulas.excel, "tqdm", quiet):  # no progress bar per workbook
+        model = formulas.ExcelModel().loads(str(path)).finish()
+        solution = model.calculate()
     out = {}
     for ref, ranges in solution.items():
         ref = str(ref)

@@ -1,13 +1,19 @@
-"""Pictures of the example workbook for the README: Register and TCO as Excel shows them.
+"""Pictures for the README: the example workbook's Register and TCO as Excel shows them,
+and the three outputs (report, usage, logins) as a reader gets them.
 
 Without the add-in LibreOffice would show #NAME? in the cells that call xlcredits
 functions, so the values come from the formula engine (:mod:`.engine`, with our
 functions registered) and are written into a copy; LibreOffice prints the copy to
-PDF and pdftoppm turns the pages into PNG files.
+PDF and pdftoppm turns the pages into PNG files. The outputs hold values only: they are
+written by the commands themselves from the example and from small sample exports made
+here, printed whole, and the page that shows a sheet is found by its footer.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import shutil
 import subprocess
 import tempfile
@@ -117,4 +123,111 @@ def render(source: Path, outdir: Path, register_rows: int = 12, dpi: int = 110) 
         page = dashboard_without_addin(source, tmp, dpi)
         trim(page)
         written.append(Path(shutil.copy(page, outdir / "dashboard-without-addin.png")))
+    return written
+
+
+# --- the outputs --------------------------------------------------------------------------
+
+def _csv(path: Path, header, rows) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def sample_usage(folder: Path) -> list[str]:
+    """A year of a Marketing Cloud and a Data Cloud statement: entitlements, usage lines
+    (SMS to Japan at 30:1 from a multiplier table) and multipliers; returns the arguments."""
+    _csv(folder / "entitlements.csv",
+         ["Contract reference", "Product", "Quantity", "Start", "Expiry", "Usage rate"],
+         [["Q-2025-0917", "Marketing Cloud", 40_000, "2025-12-01", "2026-03-31", 0.12],
+          ["Q-2026-0142", "Marketing Cloud", 60_000, "2026-01-01", "2026-12-31", 0.10],
+          ["Q-2026-0388", "Marketing Cloud", 30_000, "2026-07-01", "2027-06-30", 0.11],
+          ["Q-2026-0142", "Data Cloud", 500_000, "2026-01-01", "2026-12-31", 0.012]])
+    rows = []
+    for m in range(1, 13):
+        month = f"2026-{m:02d}"
+        rows.append([month, "Marketing Cloud", "Email", "", "production", 4_000 + 300 * m])
+        rows.append([month, "Marketing Cloud", "SMS", "Japan", "production", 40 + 5 * m])
+        rows.append([month, "Data Cloud", "Data processed", "", "production",
+                     30_000 + 2_500 * m])
+    _csv(folder / "usage.csv", ["Month", "Product", "Usage type", "Subtype", "Environment",
+                                "Quantity"], rows)
+    _csv(folder / "multipliers.csv",
+         ["Usage type", "Subtype", "Environment", "Multiplier", "Effective date"],
+         [["Email", "", "", 1, "2025-01-01"], ["SMS", "Japan", "", 30, "2025-01-01"],
+          ["Data processed", "", "", 1, "2025-01-01"]])
+    return ["entitlements.csv", "usage.csv", "--multipliers", "multipliers.csv"]
+
+
+def sample_logins(folder: Path) -> list[str]:
+    """Three months of a partner community's Login History: 40 users from daily to
+    occasional, repeat logins on a day, some failures; returns the arguments."""
+    pattern = (1, 1, 2, 1, 3, 2, 1, 5, 8, 12)  # login-days a month, by user group
+    rows = []
+    for i in range(40):
+        user = f"partner{i + 1:02d}@acme-partners.example"
+        for m in (1, 2, 3):
+            days = max(0, pattern[i % 10] + (i % 3 - 1) * (m - 2))
+            for d in range(1, days + 1):
+                rows.append([user, f"{m}/{2 * d - 1}/2026 9:{i:02d}:00 AM", "Success"])
+                if d == 1 and i % 4 == 0:
+                    rows.append([user, f"{m}/{2 * d - 1}/2026 4:{i:02d}:00 PM", "Success"])
+            if i % 9 == 0:
+                rows.append([user, f"{m}/28/2026 8:00:00 AM", "Invalid Password"])
+    _csv(folder / "LoginHistory.csv", ["Username", "Login Time", "Status"], rows)
+    return ["LoginHistory.csv", "--licence", "Partner Community"]
+
+
+OUTPUT_PICTURES = (  # (file, footer of the page to picture, picture)
+    ("report.xlsx", "Credits portfolio report", "report.png"),
+    ("usage.xlsx", "Usage statement: pooled drawdown", "usage.png"),
+    ("usage.xlsx", "Closing balance of each entitlement", "usage-balances.png"),
+    ("logins.xlsx", "Experience Cloud licences", "logins.png"),
+    ("logins.xlsx", "Every user, most login-days", "logins-users.png"),
+)
+
+
+def _page_with(pdf: Path, text: str) -> int:
+    """The first page of ``pdf`` whose text holds ``text`` (1-based)."""
+    n = 1
+    while True:
+        run = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                             capture_output=True, text=True, check=False)
+        if run.returncode != 0:
+            raise XlcreditsError(f"no page of {pdf.name} shows {text!r}")
+        if text in " ".join(run.stdout.split()):
+            return n
+        n += 1
+
+
+def render_outputs(example: Path, outdir: Path, dpi: int = 110) -> list[Path]:
+    """Run report, usage and logins as a user would (from the example and the samples) and
+    write a picture of each output's pages of interest into ``outdir``."""
+    from ..cli import main
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="xlcredits-outputs-") as tmp:
+        tmp = Path(tmp)
+        shutil.copy(example, tmp / "example.xlsx")
+        commands = [["report", "example.xlsx", "--out", "report.xlsx"],
+                    ["usage", *sample_usage(tmp), "--out", "usage.xlsx"],
+                    ["logins", *sample_logins(tmp), "--out", "logins.xlsx"]]
+        with contextlib.chdir(tmp), contextlib.redirect_stdout(io.StringIO()):
+            for args in commands:  # relative paths: the sources read as a user typed them
+                main.main(args, standalone_mode=False)
+        pdfs = {}
+        for name, footer, picture in OUTPUT_PICTURES:
+            if name not in pdfs:
+                pdfs[name] = libreoffice.convert(tmp / name, "pdf", tmp / "pdf")
+            page = _page_with(pdfs[name], footer)
+            stem = tmp / "pdf" / Path(picture).stem
+            subprocess.run(["pdftoppm", "-png", "-singlefile", "-r", str(dpi), "-f",
+                            str(page), "-l", str(page), str(pdfs[name]), str(stem)],
+                           check=True)
+            png = stem.with_suffix(".png")
+            trim(png)
+            written.append(Path(shutil.copy(png, outdir / picture)))
     return written

@@ -35,15 +35,24 @@ ADDIN_MISSING = "XLC_Missing"  # 1 when the xlcredits functions are not availabl
 CHECKS_TOTAL = "Checks_Total"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")  # what a spreadsheet may run (OWASP)
+
+
 def put(cell, value) -> None:
     """Write one entry exactly: text stays text (even "=1+1" or "#N/A"), formulas stay
-    formulas, and a user's own number format is kept."""
+    formulas, and a user's own number format is kept. This is the one place that decides
+    how text is written: its type forced to text, so openpyxl does not make "=..." a
+    formula, and the value unchanged (no prefix added to what a user typed); text that
+    starts like a formula also gets Excel's quote prefix, so that editing the cell in Excel
+    or LibreOffice keeps it text."""
     if isinstance(value, Value):
         cell.number_format = value.number_format
         value = value.value
     if isinstance(value, str) and not isinstance(value, Formula):
         cell.value = encode(value)
         cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
     else:
         cell.value = value
 

@@ -29,6 +29,7 @@ __all__ = [
     "content_digest",
     "find_workbooks",
     "safe_filename",
+    "save_text",
     "save_workbook",
     "write_atomically",
     "write_file",
@@ -111,6 +112,15 @@ def backup_path(path: Path, folder: Path | None = None) -> Path:
     return target
 
 
+def _temporary(path: Path, suffix: str) -> tuple[int, str]:
+    """A new temporary file beside ``path``; a folder that cannot take it is a clear error."""
+    try:
+        return tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    except OSError as e:
+        raise XlcreditsError(f"cannot write {path}: {e.strerror.lower()} in {path.parent}; "
+                             "write to a folder you can write to") from None
+
+
 def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if changed",
                      backup_dir: Path | None = None) -> str:
     """Write ``wb`` to ``path`` through a temporary file in the same folder.
@@ -123,7 +133,7 @@ def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if 
     temporary file never outlives the call; the original is untouched unless replaced.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    fd, tmp = _temporary(path, TEMP_SUFFIX)
     os.close(fd)
     outcome = "written"
     try:
@@ -191,6 +201,33 @@ def save_workbook(wb: Workbook, path: Path) -> str:
     """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return write_atomically(wb, path)
+
+
+def save_text(text: str, path: Path, encoding: str = "utf-8-sig") -> str:
+    """Write a text file (a CSV) atomically, as :func:`save_workbook` does a workbook:
+    "written", "unchanged", or the path of the backup kept of different old content."""
+    path = Path(path)
+    data = text.encode(encoding)
+    if path.exists() and path.read_bytes() == data:
+        return "unchanged"
+    fd, tmp = _temporary(path, ".tmp")
+    outcome = "written"
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if path.exists():
+            outcome = str(backup_path(path))
+            shutil.copy2(path, outcome)
+            shutil.copymode(path, tmp)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return outcome
 
 
 def find_workbooks(paths) -> list[Path]:
