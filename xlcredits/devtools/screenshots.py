@@ -23,6 +23,8 @@ from openpyxl import load_workbook
 
 from ..errors import XlcreditsError
 from ..workbook import schema as s
+from ..workbook.build import build
+from ..workbook.read import open_workbook, read_entries
 from . import libreoffice
 from .engine import evaluate
 
@@ -93,6 +95,36 @@ def dashboard_without_addin(source: Path, tmp: Path, dpi: int) -> Path:
     raise XlcreditsError(f"{source}: no Dashboard page in LibreOffice's PDF")
 
 
+def dashboard_with_values(source: Path, tmp: Path, dpi: int) -> Path:
+    """The Dashboard as Excel with the add-in shows it (values from the formula engine),
+    charts included: the workbook is rebuilt from ``source``'s entries (openpyxl does not
+    load charts), its formulas replaced by the engine's values."""
+    values = evaluate(source)
+    wb = open_workbook(source)
+    try:
+        entries = read_entries(source, wb)
+    finally:
+        wb.close()
+    wb = build(entries)
+    for ws in wb.worksheets:
+        ws.protection.sheet = False
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.value = values.get((ws.title.upper(), cell.coordinate))
+    for title in list(wb.sheetnames):
+        if title != "Dashboard":
+            del wb[title]
+    for name in list(wb.defined_names):
+        del wb.defined_names[name]
+    copy = tmp / "dashboard-values.xlsx"
+    wb.save(copy)
+    pdf = libreoffice.convert(copy, "pdf", tmp)
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf), str(tmp / "dashboard-values")], check=True)
+    return tmp / "dashboard-values.png"
+
+
 def render(source: Path, outdir: Path, register_rows: int = 12, dpi: int = 110) -> list[Path]:
     """Write register.png, tco-N.png and dashboard-without-addin.png for ``source`` into
     ``outdir``; return the paths."""
@@ -123,6 +155,9 @@ def render(source: Path, outdir: Path, register_rows: int = 12, dpi: int = 110) 
         page = dashboard_without_addin(source, tmp, dpi)
         trim(page)
         written.append(Path(shutil.copy(page, outdir / "dashboard-without-addin.png")))
+        page = dashboard_with_values(source, tmp, dpi)
+        trim(page)
+        written.append(Path(shutil.copy(page, outdir / "dashboard.png")))
     return written
 
 
