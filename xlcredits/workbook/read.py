@@ -1,27 +1,33 @@
 """Reading back what users entered into an xlcredits workbook.
 
 The file is opened by :func:`xlcredits.tables.open_xlsx`, whose safety checks run before
-any XML is parsed.
+any XML is parsed; the sheets are read by :func:`xlcredits.tables.sheet_rows`, which reads
+the cells the file holds, whatever its ``<dimension>`` declares.
 
 Entries are read by the schema version stored in the workbook and by header text and
-defined names, never by fixed positions.
+defined names, never by fixed positions. What a spreadsheet program rewrites on its own
+when it saves (the case of function names, ``_xlfn.`` prefixes, spacing, sheet-name
+quoting) is not an edit: formulas are compared by :func:`formula_key`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import zipfile
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from .. import rates as rate_card
 from ..errors import ReadError
-from ..tables import open_xlsx
+from ..tables import open_xlsx, sheet_rows
 from . import schema as s
 from .build import build
 from .entries import Entries, Formula, Value, template_entries
 from .xstring import decode
 
-__all__ = ["ReadError", "open_workbook", "read", "read_entries", "schema_version"]
+__all__ = ["ReadError", "formula_key", "open_workbook", "read", "read_entries", "schema_version",
+           "unsupported_parts"]
 
 open_workbook = open_xlsx  # the one safe way to open a workbook
 
@@ -43,21 +49,14 @@ def schema_version(path: Path, wb) -> int:
     return version
 
 
-def named_cell(wb, name: str):
-    dn = wb.defined_names.get(name)
-    if dn is None:
-        return None
-    dests = list(dn.destinations)
-    if len(dests) != 1:
-        return None
-    sheet, ref = dests[0]
-    if sheet not in wb.sheetnames:
-        return None
-    return wb[sheet][ref.replace("$", "").split(":")[0]]
+MAX_REGISTER_ROW = 100_000  # an entry further down is refused (the register is built whole)
+FIRST_DATE_SERIAL, LAST_DATE_SERIAL = 61, 2958465  # 1900-03-01 .. 9999-12-31
+EPOCH = date(1899, 12, 30)
 
 
 def entry(cell, default_format: str) -> object:
-    """What a user typed into a cell, exactly: formulas as Formula, text as text."""
+    """What a user typed into a cell, exactly: formulas as Formula, text as text, a whole
+    serial in a date cell as that date; any other number (in a date cell too) as itself."""
     value = cell.value
     if value is None:
         return None
@@ -65,11 +64,65 @@ def entry(cell, default_format: str) -> object:
         value = Formula(value)
     elif isinstance(value, str):
         value = decode(value)
-    elif isinstance(value, datetime) and value.time() == datetime.min.time() \
-            and cell.is_date and not any(t in cell.number_format.lower() for t in "hs"):
-        value = value.date()
-    fmt = cell.number_format if cell.number_format != default_format else None
-    return Value(value, fmt) if fmt else value
+    elif cell.is_date and type(value) is int and FIRST_DATE_SERIAL <= value <= LAST_DATE_SERIAL:
+        value = EPOCH + timedelta(days=value)
+    fmt = cell.number_format
+    return value if format_key(fmt) == format_key(default_format) else Value(value, fmt)
+
+
+@lru_cache(maxsize=256)
+def format_key(number_format: str) -> str:
+    """A number format as compared: LibreOffice rewrites ``yyyy-mm-dd`` as
+    ``yyyy\\-mm\\-dd`` and ``"$"#,##0`` as ``\\$#,##0``, the same format.
+
+    >>> format_key('YYYY\\-MM\\-DD') == format_key('yyyy-mm-dd'), format_key('\\$#,##0') == format_key('"$"#,##0')
+    (True, True)
+    """
+    return number_format.replace("\\", "").replace('"', "").lower()
+
+
+_LITERAL = re.compile(r'("(?:[^"]|"")*")')
+_PREFIX = re.compile(r"_XL(?:FN|UDF|WS)\.")
+_QUOTED_SHEET = re.compile(r"'([A-Z_][A-Z0-9_.]*)'!")
+
+
+@lru_cache(maxsize=4096)
+def formula_key(text: str) -> str:
+    """A formula as compared: what a spreadsheet program changes when it saves a formula
+    nobody touched (function and reference case, ``_xlfn.``/``_xludf.``/``_xlws.``
+    prefixes, spaces, needless quotes around a sheet name) is removed; text in quotes is
+    kept exactly.
+
+    >>> formula_key("=IF(F4>0, _xlfn.creditlapse( F4 , 'Rates'!$B$2),\\"a  b\\")")
+    '=IF(F4>0,CREDITLAPSE(F4,RATES!$B$2),"a  b")'
+    """
+    parts = _LITERAL.split(text)
+    for i in range(0, len(parts), 2):
+        plain = re.sub(r"\s+", "", parts[i].upper())
+        parts[i] = _QUOTED_SHEET.sub(r"\1!", _PREFIX.sub("", plain))
+    return "".join(parts)
+
+
+def _same(value, reference) -> bool:
+    if value == reference:
+        return True
+    return (isinstance(value, str) and isinstance(reference, str) and value.startswith("=")
+            and reference.startswith("=") and formula_key(value) == formula_key(reference))
+
+
+def _name_cell(wb, name: str) -> tuple[str, str] | None:
+    """The (sheet, coordinate) a defined name points at, if it is one cell."""
+    dn = wb.defined_names.get(name)
+    if dn is None:
+        return None
+    try:
+        dests = list(dn.destinations)
+    except Exception:  # noqa: BLE001 -- a name damaged by hand is no input cell
+        return None
+    if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
+        return None
+    sheet, ref = dests[0]
+    return sheet, ref.replace("$", "").split(":")[0]
 
 
 def read_entries(path: Path, wb) -> Entries:
@@ -81,57 +134,73 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
     """The entries, and (with ``check``) the cells holding what the new template has no
     place for: outside every input area and different from the blank template of the
     workbook's version. Register rows are input wherever they are (the new register grows
-    to hold them). The Register, the large sheet, is read in one pass for both."""
+    to hold them) and keep their row numbers."""
     version = schema_version(path, wb)
     for sheet in ("Register", "TCO", "Rates", "Start"):
         if sheet not in wb.sheetnames:
             raise ReadError(path, f"has no {sheet} sheet: not an xlcredits workbook")
-    ws = wb["Register"]
+    cells = {ws.title: {c.coordinate: c for _, row in sheet_rows(path, wb, ws) for c in row}
+             for ws in wb.worksheets if ws.title != "Register"}
     by_header = {c.header: c for c in s.REGISTER_INPUTS}
-    columns = {}
-    for i, cell in enumerate(next(ws.iter_rows(min_row=1, max_row=1), ())):
-        if cell.value in by_header:
-            columns[by_header[cell.value].key] = i
+    columns: dict[str, int] = {}
+    register_cells: list = []
+    for index, row in sheet_rows(path, wb, wb["Register"]):
+        if index == 1:
+            for cell in row:
+                if cell.value in by_header:
+                    columns[by_header[cell.value].key] = cell.column
+        elif index > MAX_REGISTER_ROW:
+            raise ReadError(path, f"has data in Register row {index:,}, beyond the "
+                                  f"{MAX_REGISTER_ROW:,} rows a register may have; move it up")
+        else:
+            register_cells.append((index, row))
     missing = [c.header for c in s.REGISTER_INPUTS if c.key not in columns]
     if missing:
         raise ReadError(path, "Register lacks the columns " + ", ".join(missing))
+    by_column = {i: by_header_key for by_header_key, i in columns.items()}
+    formats = {c.key: c.number_format for c in s.REGISTER_INPUTS}
+    found: dict[int, dict] = {}
+    for index, row in register_cells:
+        values = {}
+        for cell in row:
+            key = by_column.get(cell.column)
+            if key is not None:
+                values[key] = entry(cell, formats[key])
+        if values:
+            found[index] = values
+    last = max(found, default=1)
+    register = [found.get(i, {}) for i in range(2, last + 1)]
     stray: list[str] = []
     if check:
         if version != s.SCHEMA_VERSION:  # pragma: no cover - no older version released yet
             raise ReadError(path, f"schema {version} has no migration")
-        reference = blank_reference(s.register_capacity(0, max(ws.max_row - 1, 0)))
-        stray += stray_cells(wb, reference, skip="Register")
-    input_positions = set(columns.values())
-    rows = []
-    for cells in ws.iter_rows(min_row=2):
-        row = {}
-        for c in s.REGISTER_INPUTS:
-            i = columns[c.key]
-            value = entry(cells[i], c.number_format) if i < len(cells) else None
-            if value is not None:
-                row[c.key] = value
-        rows.append(row)
-        if check:
-            stray += [f"Register!{cell.coordinate}" for i, cell in enumerate(cells)
-                      if i not in input_positions and cell.value is not None
-                      and cell.value != reference[1].get(("Register", cell.coordinate))]
-    while rows and not rows[-1]:
-        rows.pop()
+        last_row = max((i for i, _ in register_cells), default=1)
+        reference = blank_reference(s.register_capacity(0, max(last_row - 1, 0)))
+        stray += stray_cells(cells, reference)
+        values = reference[1]
+        stray += [f"Register!{c.coordinate}" for _, row in register_cells for c in row
+                  if c.column not in by_column
+                  and not _same(c.value, values.get(("Register", c.coordinate)))]
     tco = {}
     for c in s.TCO_INPUTS:
-        cell = named_cell(wb, c.name)
-        if cell is not None:
-            tco[c.key] = entry(cell, c.number_format)
+        where = _name_cell(wb, c.name)
+        if where is not None and where[1] in cells.get(where[0], {}):
+            tco[c.key] = entry(cells[where[0]][where[1]], c.number_format)
     rates = {}
-    for row in wb["Rates"].iter_rows(min_row=2):
-        key, cell = row[0].value, row[1]
-        if isinstance(key, str) and key in rate_card.card():
-            value = entry(cell, cell.number_format)
-            if value != rate_card.card()[key].value:
-                rates[key] = value
-    as_of_cell = named_cell(wb, s.AS_OF_NAME)
-    as_of = entry(as_of_cell, s.DATE) if as_of_cell is not None else None
-    return Entries(register=rows, tco=tco, rates=rates, as_of=as_of), stray
+    rate_cells = cells["Rates"]
+    card = rate_card.card()
+    for coordinate, cell in rate_cells.items():
+        if coordinate.startswith("A") and coordinate[1:].isdigit() \
+                and isinstance(cell.value, str) and cell.value in card:
+            value_cell = rate_cells.get(f"B{coordinate[1:]}")
+            value = entry(value_cell, value_cell.number_format) if value_cell else None
+            if value != card[cell.value].value:
+                rates[cell.value] = value
+    where = _name_cell(wb, s.AS_OF_NAME)
+    as_of = None
+    if where is not None and where[1] in cells.get(where[0], {}):
+        as_of = entry(cells[where[0]][where[1]], s.DATE)
+    return Entries(register=register, tco=tco, rates=rates, as_of=as_of), stray
 
 
 @lru_cache(maxsize=4)
@@ -150,21 +219,60 @@ def blank_reference(register_rows: int) -> tuple[frozenset, dict]:
     return frozenset(inputs), values
 
 
-def stray_cells(wb, reference: tuple[frozenset, dict], skip: str = "") -> list[str]:
-    """Cells of ``wb`` (but sheet ``skip``) that are neither input cells of the reference
-    template nor equal to its cell there."""
+def stray_cells(cells: dict, reference: tuple[frozenset, dict]) -> list[str]:
+    """Cells (``{sheet: {coordinate: cell}}``) that are neither input cells of the
+    reference template nor equal to its cell there (formulas compared by
+    :func:`formula_key`)."""
     inputs, values = reference
     sheets = {sheet for sheet, _ in values} | {sheet for sheet, _ in inputs}
     stray = []
-    for ws in wb.worksheets:
-        if ws.title == skip:
+    for title, found in cells.items():
+        if found and title not in sheets:
+            stray.append(f"{title} (a sheet the template does not have)")
             continue
-        for row in ws.iter_rows():
-            found = [c for c in row if c.value is not None]
-            if found and ws.title not in sheets:
-                stray.append(f"{ws.title} (a sheet the template does not have)")
-                break
-            stray += [f"{ws.title}!{c.coordinate}" for c in found
-                      if (ws.title, c.coordinate) not in inputs
-                      and c.value != values.get((ws.title, c.coordinate))]
+        stray += [f"{title}!{coordinate}" for coordinate, c in found.items()
+                  if (title, coordinate) not in inputs
+                  and not _same(c.value, values.get((title, coordinate)))]
     return stray
+
+
+TEMPLATE_CHARTS = 4  # the Dashboard's bar charts
+UNSUPPORTED = (  # part name pattern, what it is
+    (re.compile(r"xl/media/"), "images"),
+    (re.compile(r"xl/pivot(Tables|CacheDefinitions)/"), "pivot tables"),
+    (re.compile(r"xl/vbaProject\.bin$", re.I), "macros"),
+    (re.compile(r"xl/slicer"), "slicers"),
+    (re.compile(r"xl/timeline"), "timelines"),
+    (re.compile(r"xl/tables/"), "tables (Format as Table)"),
+    (re.compile(r"xl/(comments|threadedComments)"), "cell comments"),
+    (re.compile(r"xl/ctrlProps/|xl/activeX/"), "form controls"),
+    (re.compile(r"xl/externalLinks/"), "links to other workbooks"),
+)
+
+
+def unsupported_parts(path: Path, wb) -> list[str]:
+    """What the workbook holds that regeneration cannot carry: charts the user added,
+    images, pivot tables, macros, slicers, user-defined names, print areas..."""
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+    lost = [what for pattern, what in UNSUPPORTED if any(pattern.match(n) for n in names)]
+    charts = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+    if charts > TEMPLATE_CHARTS:
+        lost.append(f"{charts - TEMPLATE_CHARTS} chart(s) added")
+    template_names = _template_names()
+    user_names = sorted(n for n in wb.defined_names if n not in template_names
+                        and not n.startswith("_xlnm."))
+    user_names += sorted(f"{ws.title}!{n}" for ws in wb.worksheets
+                         for n in getattr(ws, "defined_names", {}))
+    if user_names:
+        lost.append("defined names " + ", ".join(user_names[:5])
+                    + (f" and {len(user_names) - 5} more" if len(user_names) > 5 else ""))
+    areas = [ws.title for ws in wb.worksheets if getattr(ws, "_print_area", None)]
+    if areas:
+        lost.append("print areas on " + ", ".join(areas))
+    return lost
+
+
+@lru_cache(maxsize=1)
+def _template_names() -> frozenset:
+    return frozenset(build(template_entries()).defined_names)
