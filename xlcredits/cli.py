@@ -164,19 +164,27 @@ def build_workbooks(data: Path, by: str, out: Path):
               help="The report workbook (.xlsx); a .csv of the entries is written beside it.")
 def report(paths, out: Path):
     """Roll up every register found: value and value at risk by credit type, owner, alert
-    state and expiry quarter, and the entries at risk, highest first."""
-    df, refused = collect(paths)
+    state and expiry quarter, and the entries at risk, highest first. An input formula
+    counts by the value its spreadsheet program saved; an entry that cannot be counted
+    (a bad value, a formula never calculated) is listed and left out (exit 1)."""
+    df, refused, left_out = collect(paths, exclude=[out, out.with_suffix(".csv")])
     for path, reason in refused:
         click.echo(f"refused: {path}: {reason}", err=True)
+    for entry in left_out:
+        click.echo(f"left out: {entry}", err=True)
     if df.empty:
         raise click.ClickException("no register entries found")
     tables = rollups(df)
     xlsx, csv_path = write_report(tables, entries_table(df), out)
     by_type = tables["Credit type"]
     click.echo(by_type.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
-    click.echo(f"\n{len(df)} entries in {df['workbook'].nunique()} workbooks; value at risk "
-               f"${df['value_at_risk'].sum():,.0f}.\nWrote {xlsx} and {csv_path}")
-    if refused:
+    as_of = ", ".join(sorted({f"{d:%Y-%m-%d}" if hasattr(d, "strftime") else str(d)
+                              for d in df["as_of"]}))
+    click.echo(f"\n{len(df)} entries in {df['workbook'].nunique()} workbooks, as of {as_of}; "
+               f"value at risk ${df['value_at_risk'].sum():,.0f}.\nWrote {xlsx} and {csv_path}")
+    if refused or left_out:
+        click.echo(f"Left out of the totals: {len(refused)} workbooks, {len(left_out)} "
+                   "entries (listed above).", err=True)
         raise SystemExit(1)
 
 

@@ -28,7 +28,12 @@ __all__ = [
 
 
 class Formula(str):
-    """A user's own formula in an input cell: written back as a formula, not as text."""
+    """A user's own formula in an input cell: written back as a formula, not as text.
+
+    ``cached`` is the value the spreadsheet program last computed for it, if the file
+    holds one (openpyxl writes none); it is not part of the formula's identity."""
+
+    cached = None
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ def entry(cell, default_format: str) -> object:
         return None
     if cell.data_type == "f":
         value = Formula(value)
+        value.cached = cell.cached
     elif isinstance(value, str):
         value = decode(value)
     elif cell.is_date and type(value) is int and FIRST_DATE_SERIAL <= value <= LAST_DATE_SERIAL:
@@ -184,8 +185,9 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
     tco = {}
     for c in s.TCO_INPUTS:
         where = _name_cell(wb, c.name)
-        if where is not None and where[1] in cells.get(where[0], {}):
-            tco[c.key] = entry(cells[where[0]][where[1]], c.number_format)
+        if where is not None:
+            cell = cells.get(where[0], {}).get(where[1])
+            tco[c.key] = entry(cell, c.number_format) if cell is not None else None
     rates = {}
     rate_cells = cells["Rates"]
     card = rate_card.card()

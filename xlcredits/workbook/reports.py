@@ -14,8 +14,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
+from openpyxl.workbook.defined_name import DefinedName
 
-from .files import save_workbook
+from .files import save_bytes, save_workbook
 
 __all__ = ["escape_csv", "text", "write_logins", "write_report", "write_usage"]
 
@@ -55,6 +56,9 @@ def _new_workbook(first_sheet: str) -> tuple[Workbook, object]:
 
 # --- the portfolio report ---------------------------------------------------------------
 
+REPORT_NAME = "xlcredits_report"  # marks a report, which `report` never reads as a register
+
+
 def write_report(rollups: dict[str, pd.DataFrame], entries: pd.DataFrame, out: Path
                  ) -> tuple[Path, Path]:
     """The report as an xlsx (roll-up tables, a chart, the entries) and a CSV of the entries."""
@@ -82,9 +86,10 @@ def write_report(rollups: dict[str, pd.DataFrame], entries: pd.DataFrame, out: P
     chart.height, chart.width = 9, 16
     ws.add_chart(chart, "F2")
     _table(wb.create_sheet("Entries"), entries.columns, entries.itertuples(index=False))
+    wb.defined_names[REPORT_NAME] = DefinedName(REPORT_NAME, attr_text='"report"')
     save_workbook(wb, out)
     csv_path = out.with_suffix(".csv")
-    entries.map(escape_csv).to_csv(csv_path, index=False)
+    save_bytes(entries.map(escape_csv).to_csv(index=False).encode("utf-8"), csv_path)
     return out, csv_path
 
 
