@@ -163,7 +163,8 @@ def sheet_rows(path: Path, wb, ws, limit: int = MAX_CELLS):
     """The rows a sheet of a read-only workbook really holds, as (row number, [Cell]),
     cells with no value left out; its ``<dimension>`` is not trusted (it may be stale,
     missing or absurd). More than ``limit`` cells is refused; so is damaged XML.
-    After the last row, ``ws.read_hyperlinks`` holds the sheet's hyperlinks."""
+    After the last row, ``ws.read_hyperlinks`` holds the sheet's hyperlinks (openpyxl's
+    Hyperlink, target unresolved) and ``ws.read_columns`` its column attributes."""
     strings = getattr(wb, "_xlcredits_strings", None)
     if strings is None:
         strings = wb._xlcredits_strings = _shared_strings(wb)
@@ -191,8 +192,8 @@ def sheet_rows(path: Path, wb, ws, limit: int = MAX_CELLS):
                                       c.get("cached")))
                 if cells:
                     yield index, cells
-            ws.read_hyperlinks = [(h.ref, h.target, h.location, h.display, h.tooltip, h.id)
-                                  for h in parser.hyperlinks.hyperlink]
+            ws.read_hyperlinks = list(parser.hyperlinks.hyperlink)
+            ws.read_columns = dict(parser.column_dimensions)
     except ReadError:
         raise
     except Exception as e:  # noqa: BLE001 -- damaged XML, zip or numbers: one line

@@ -18,12 +18,17 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from defusedxml.ElementTree import fromstring
+from openpyxl.comments.comment_sheet import CommentSheet
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.utils import column_index_from_string, get_column_letter
+
 from .. import rates as rate_card
 from ..errors import ReadError
 from ..tables import open_xlsx, sheet_rows
 from . import schema as s
 from .build import build
-from .entries import Entries, Formula, Value, template_entries
+from .entries import Entries, Formula, Note, UserSheet, Value, template_entries
 from .xstring import decode
 
 __all__ = ["ReadError", "formula_key", "open_workbook", "read", "read_entries", "schema_version",
@@ -202,7 +207,65 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
     as_of = None
     if where is not None and where[1] in cells.get(where[0], {}):
         as_of = entry(cells[where[0]][where[1]], s.DATE)
-    return Entries(register=register, tco=tco, rates=rates, as_of=as_of), stray
+    template_sheets = set(s.SHEETS)
+    sheets = {ws.title: _user_sheet(ws, cells[ws.title]) for ws in wb.worksheets
+              if ws.title not in template_sheets}
+    notes = {}
+    for ws in wb.worksheets:
+        for coordinate, note in _notes(path, wb, ws).items():
+            notes[_place(ws.title, coordinate, by_column)] = note
+    names = {n: dn.attr_text for n, dn in wb.defined_names.items()
+             if n not in _template_names() and not n.startswith("_xlnm.")}
+    areas = {ws.title: ",".join(re.sub(r"^.*!", "", part) for part in
+                                str(ws._print_area).split(","))
+             for ws in wb.worksheets if getattr(ws, "_print_area", None)}
+    return Entries(register=register, tco=tco, rates=rates, as_of=as_of, notes=notes,
+                   names=names, sheets=sheets, print_areas=areas), stray
+
+
+def _place(sheet: str, coordinate: str, by_column: dict) -> tuple:
+    """Where a note is carried: a register input cell by row and column key (so that it
+    follows its column), any other cell by coordinate."""
+    if sheet == "Register":
+        letters = coordinate.rstrip("0123456789")
+        key = by_column.get(column_index_from_string(letters))
+        row = int(coordinate[len(letters):])
+        if key is not None and row > 1:
+            return ("Register", row, key)
+    return (sheet, coordinate)
+
+
+def _user_sheet(ws, cells: dict) -> UserSheet:
+    """A sheet the user added: every value and formula as typed, with its number format."""
+    last = max((c.column for c in cells.values()), default=1)
+    widths = {}
+    for attrs in getattr(ws, "read_columns", {}).values():
+        if "width" in attrs and attrs.get("customWidth", "1") in ("1", "true"):
+            first, end = int(attrs.get("min", 1)), int(attrs.get("max", 1))
+            for i in range(first, min(end, max(last, first)) + 1):
+                widths[get_column_letter(i)] = float(attrs["width"])
+    return UserSheet(cells={k: entry(c, "General") for k, c in cells.items()}, widths=widths,
+                     state=ws.sheet_state)
+
+
+def _notes(path: Path, wb, ws) -> dict:
+    """A sheet's comments and hyperlinks, by coordinate."""
+    archive = wb._archive
+    rels_path = get_rels_path(ws._worksheet_path)
+    rels = get_dependents(archive, rels_path) if rels_path in archive.namelist() else []
+    found: dict[str, dict] = {}
+    for rel in rels:
+        if rel.Type.endswith("/comments") and rel.target in archive.namelist():
+            sheet = CommentSheet.from_tree(fromstring(archive.read(rel.target)))
+            for ref, comment in sheet.comments:
+                found.setdefault(ref, {}).update(comment=comment.content,
+                                                 author=comment.author or None)
+    targets = {rel.Id: rel.Target for rel in rels}
+    for link in getattr(ws, "read_hyperlinks", []):
+        found.setdefault(link.ref, {}).update(
+            link=targets.get(link.id) if link.id else None, location=link.location,
+            tooltip=link.tooltip)
+    return {ref: Note(**values) for ref, values in found.items()}
 
 
 @lru_cache(maxsize=4)
@@ -229,9 +292,8 @@ def stray_cells(cells: dict, reference: tuple[frozenset, dict]) -> list[str]:
     sheets = {sheet for sheet, _ in values} | {sheet for sheet, _ in inputs}
     stray = []
     for title, found in cells.items():
-        if found and title not in sheets:
-            stray.append(f"{title} (a sheet the template does not have)")
-            continue
+        if title not in sheets:
+            continue  # a sheet the user added: carried whole
         stray += [f"{title}!{coordinate}" for coordinate, c in found.items()
                   if (title, coordinate) not in inputs
                   and not _same(c.value, values.get((title, coordinate)))]
@@ -246,7 +308,6 @@ UNSUPPORTED = (  # part name pattern, what it is
     (re.compile(r"xl/slicer"), "slicers"),
     (re.compile(r"xl/timeline"), "timelines"),
     (re.compile(r"xl/tables/"), "tables (Format as Table)"),
-    (re.compile(r"xl/(comments|threadedComments)"), "cell comments"),
     (re.compile(r"xl/ctrlProps/|xl/activeX/"), "form controls"),
     (re.compile(r"xl/externalLinks/"), "links to other workbooks"),
 )
@@ -254,24 +315,20 @@ UNSUPPORTED = (  # part name pattern, what it is
 
 def unsupported_parts(path: Path, wb) -> list[str]:
     """What the workbook holds that regeneration cannot carry: charts the user added,
-    images, pivot tables, macros, slicers, user-defined names, print areas..."""
+    images, pivot tables, macros, slicers, Excel tables, names defined for one sheet..."""
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
     lost = [what for pattern, what in UNSUPPORTED if any(pattern.match(n) for n in names)]
     charts = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
     if charts > TEMPLATE_CHARTS:
         lost.append(f"{charts - TEMPLATE_CHARTS} chart(s) added")
-    template_names = _template_names()
-    user_names = sorted(n for n in wb.defined_names if n not in template_names
-                        and not n.startswith("_xlnm."))
-    user_names += sorted(f"{ws.title}!{n}" for ws in wb.worksheets
-                         for n in getattr(ws, "defined_names", {}))
-    if user_names:
-        lost.append("defined names " + ", ".join(user_names[:5])
-                    + (f" and {len(user_names) - 5} more" if len(user_names) > 5 else ""))
-    areas = [ws.title for ws in wb.worksheets if getattr(ws, "_print_area", None)]
-    if areas:
-        lost.append("print areas on " + ", ".join(areas))
+    local = sorted(f"{ws.title}!{n}" for ws in wb.worksheets
+                   for n in getattr(ws, "defined_names", {}))
+    if local:
+        lost.append("names defined for one sheet " + ", ".join(local[:5])
+                    + (f" and {len(local) - 5} more" if len(local) > 5 else ""))
+    if wb.chartsheets:
+        lost.append("chart sheets " + ", ".join(c.title for c in wb.chartsheets))
     return lost
 
 
