@@ -17,8 +17,8 @@ import pandas as pd
 from . import register
 from .dates import today
 from .errors import InputError, ReadError, XlcreditsError, show
-from .workbook import schema as s
 from .tables import read_table
+from .workbook import schema as s
 from .workbook.build import build
 from .workbook.entries import Entries, Formula, Value, register_rows, template_entries
 from .workbook.files import find_workbooks, safe_filename, save_workbook

@@ -100,7 +100,7 @@ class Cell:
     whatever their format, text exactly, formulas as their text starting with "="),
     ``cached`` the value a spreadsheet program computed for a formula (None if absent)."""
 
-    __slots__ = ("row", "column", "value", "data_type", "number_format", "cached")
+    __slots__ = ("cached", "column", "data_type", "number_format", "row", "value")
 
     def __init__(self, row, column, value, data_type, number_format, cached=None):
         self.row, self.column, self.value, self.data_type = row, column, value, data_type

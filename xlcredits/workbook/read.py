@@ -304,7 +304,7 @@ TEMPLATE_CHARTS = 4  # the Dashboard's bar charts
 UNSUPPORTED = (  # part name pattern, what it is
     (re.compile(r"xl/media/"), "images"),
     (re.compile(r"xl/pivot(Tables|CacheDefinitions)/"), "pivot tables"),
-    (re.compile(r"xl/vbaProject\.bin$", re.I), "macros"),
+    (re.compile(r"xl/vbaProject\.bin$", re.IGNORECASE), "macros"),
     (re.compile(r"xl/slicer"), "slicers"),
     (re.compile(r"xl/timeline"), "timelines"),
     (re.compile(r"xl/tables/"), "tables (Format as Table)"),
