@@ -440,7 +440,7 @@ class Job:
             raise ValueError(f"{e['cell']} did not take a formula (it is Text-formatted: "
                              f"LibreOffice, like Excel, keeps what is typed as text)")
 
-    CLEAR_FLAGS = {  # noqa: RUF012"value": 1, "datetime": 2, "string": 4, "annotation": 8, "formula": 16,
+    CLEAR_FLAGS = {"value": 1, "datetime": 2, "string": 4, "annotation": 8, "formula": 16,  # noqa: RUF012
                    "hardattr": 32, "styles": 64, "objects": 128, "editattr": 256,
                    "formatted": 512}
 
