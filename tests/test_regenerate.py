@@ -283,13 +283,6 @@ def test_refuses_a_zip_bomb_before_parsing(tmp_path):
     assert time.perf_counter() - start < 1.0
 
 
-def test_refuses_absurd_sheet_dimensions(tmp_path):
-    sheet = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-             b'spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/></worksheet>')
-    path = zip_with(tmp_path / "huge.xlsx", {"xl/worksheets/sheet1.xml": sheet})
-    assert "declares A1:XFD1048576, an absurd size" in refusal(path)
-
-
 def test_xml_entities_are_refused_because_defusedxml_is_active(tmp_path):
     from openpyxl.xml import DEFUSEDXML
     assert DEFUSEDXML  # openpyxl parses with defusedxml, a dependency of xlcredits

@@ -159,12 +159,13 @@ def _shared_strings(wb) -> list[str]:
     return strings
 
 
-def sheet_rows(path: Path, wb, ws, limit: int = MAX_CELLS):
+def sheet_rows(path: Path, wb, ws, limit: int | None = None):
     """The rows a sheet of a read-only workbook really holds, as (row number, [Cell]),
     cells with no value left out; its ``<dimension>`` is not trusted (it may be stale,
     missing or absurd). More than ``limit`` cells is refused; so is damaged XML.
     After the last row, ``ws.read_hyperlinks`` holds the sheet's hyperlinks (openpyxl's
     Hyperlink, target unresolved) and ``ws.read_columns`` its column attributes."""
+    limit = MAX_CELLS if limit is None else limit
     strings = getattr(wb, "_xlcredits_strings", None)
     if strings is None:
         strings = wb._xlcredits_strings = _shared_strings(wb)
