@@ -267,6 +267,21 @@ def test_a_chart_or_image_the_user_added_is_refused_listing_it(tmp_path):
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]
 
 
+def test_a_shape_drawn_on_a_sheet_is_refused(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    shape = ('<xdr:twoCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff>'
+             '<xdr:row>0</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>2'
+             '</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>2</xdr:row><xdr:rowOff>0'
+             '</xdr:rowOff></xdr:to><xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr '
+             'id="99" name="Arrow"/><xdr:cNvSpPr/></xdr:nvSpPr><xdr:spPr/></xdr:sp>'
+             '<xdr:clientData/></xdr:twoCellAnchor>')
+    patch(path, "xl/drawings/drawing1.xml", lambda t: t.replace("</xdr:wsDr>",
+                                                                shape + "</xdr:wsDr>"))
+    outcome = regenerate(path)
+    assert outcome.result == "refused"
+    assert "shapes or pictures drawn on a sheet" in outcome.message
+
+
 # --- 4. the file the user is working on wins ---------------------------------------------
 
 def test_a_workbook_saved_while_regenerating_is_left_as_the_user_saved_it(tmp_path,
@@ -322,13 +337,13 @@ def test_an_unexpected_error_in_one_file_does_not_stop_the_batch(tmp_path, monke
     assert entries_of(good) == entries_of(bad) == example_entries()
 
 
-def test_many_single_byte_corruptions_never_stop_the_batch(tmp_path):
-    """60 copies of a real workbook, each with one byte changed (spread over the file):
+@pytest.mark.parametrize("n", [60, pytest.param(300, marks=pytest.mark.slow)])
+def test_many_single_byte_corruptions_never_stop_the_batch(tmp_path, n):
+    """n copies of a real workbook, each with one byte changed (spread over the file):
     no traceback, every file has its row, the table prints."""
     source = write(example_entries(), tmp_path / "source.xlsx").read_bytes()
     folder = tmp_path / "copies"
     folder.mkdir()
-    n = 60
     for i in range(n):
         data = bytearray(source)
         at = (i * 7919) % len(data)

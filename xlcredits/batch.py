@@ -61,8 +61,9 @@ def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool) -> Outc
             raise ReadError(path, "does not exist")
         lock = lock_file(path)
         if lock is not None:
-            raise ReadError(path, f"is open in a spreadsheet program ({lock.name}); close it "
-                                  "and run again")
+            raise ReadError(path, f"is open in a spreadsheet program ({lock.name} beside it); "
+                                  "close it and run again (delete the lock file if no "
+                                  "program has it open)")
         real = path.resolve()
         if read_only(real):
             raise ReadError(path, "is read-only; make it writable to regenerate it")

@@ -129,7 +129,10 @@ def lock_file(path: Path) -> Path | None:
     Excel's ``~$NAME.xlsx`` (for long names ``~$`` replaces the first two characters)
     or LibreOffice's ``.~lock.NAME.xlsx#``."""
     path = Path(path)
-    for name in (f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"):
+    names = [f"~${path.name}", f".~lock.{path.name}#"]
+    if len(path.stem) > 2:
+        names.append(f"~${path.name[2:]}")
+    for name in names:
         candidate = path.with_name(name)
         if candidate.exists():
             return candidate

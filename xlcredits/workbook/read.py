@@ -301,6 +301,7 @@ def stray_cells(cells: dict, reference: tuple[frozenset, dict]) -> list[str]:
 
 
 TEMPLATE_CHARTS = 4  # the Dashboard's bar charts
+SHAPES = re.compile(rb"<(?:\w+:)?(?:sp|pic|grpSp|cxnSp)[ >]")  # in a drawing: not a chart
 UNSUPPORTED = (  # part name pattern, what it is
     (re.compile(r"xl/media/"), "images"),
     (re.compile(r"xl/pivot(Tables|CacheDefinitions)/"), "pivot tables"),
@@ -319,6 +320,11 @@ def unsupported_parts(path: Path, wb) -> list[str]:
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
     lost = [what for pattern, what in UNSUPPORTED if any(pattern.match(n) for n in names)]
+    with zipfile.ZipFile(path) as z:
+        drawn = [n for n in names if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)
+                 and SHAPES.search(z.read(n))]
+    if drawn:
+        lost.append("shapes or pictures drawn on a sheet")
     charts = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
     if charts > TEMPLATE_CHARTS:
         lost.append(f"{charts - TEMPLATE_CHARTS} chart(s) added")
