@@ -28,6 +28,7 @@ __all__ = [
     "TEMP_SUFFIX",
     "Changed",
     "NotReplaced",
+    "WriteFailed",
     "backup_path",
     "content_digest",
     "find_workbooks",
