@@ -269,14 +269,11 @@ def test_a_chart_or_image_the_user_added_is_refused_listing_it(tmp_path):
 
 def test_a_shape_drawn_on_a_sheet_is_refused(tmp_path):
     path = write(example_entries(), tmp_path / "w.xlsx")
-    shape = ('<xdr:twoCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff>'
-             '<xdr:row>0</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>2'
-             '</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>2</xdr:row><xdr:rowOff>0'
-             '</xdr:rowOff></xdr:to><xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr '
-             'id="99" name="Arrow"/><xdr:cNvSpPr/></xdr:nvSpPr><xdr:spPr/></xdr:sp>'
-             '<xdr:clientData/></xdr:twoCellAnchor>')
-    patch(path, "xl/drawings/drawing1.xml", lambda t: t.replace("</xdr:wsDr>",
-                                                                shape + "</xdr:wsDr>"))
+    shape = ('<twoCellAnchor><from><col>0</col><colOff>0</colOff><row>0</row><rowOff>0'
+             '</rowOff></from><to><col>2</col><colOff>0</colOff><row>2</row><rowOff>0</rowOff>'
+             '</to><sp macro="" textlink=""><nvSpPr><cNvPr id="99" name="Arrow"/><cNvSpPr/>'
+             '</nvSpPr><spPr/></sp><clientData/></twoCellAnchor>')  # an arrow someone drew
+    patch(path, "xl/drawings/drawing1.xml", lambda t: t.replace("</wsDr>", shape + "</wsDr>"))
     outcome = regenerate(path)
     assert outcome.result == "refused"
     assert "shapes or pictures drawn on a sheet" in outcome.message
