@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -319,12 +320,14 @@ UNSUPPORTED = (  # part name pattern, what it is
 def unsupported_parts(path: Path, wb) -> list[str]:
     """What the workbook holds that regeneration cannot carry: charts the user added,
     images, pivot tables, macros, slicers, Excel tables, names defined for one sheet..."""
-    with zipfile.ZipFile(path) as z:
-        names = z.namelist()
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            drawn = [n for n in names if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)
+                     and SHAPES.search(z.read(n))]
+    except (zipfile.BadZipFile, zlib.error, OSError) as e:
+        raise ReadError(path, f"is a damaged zip package ({e})") from None
     lost = [what for pattern, what in UNSUPPORTED if any(pattern.match(n) for n in names)]
-    with zipfile.ZipFile(path) as z:
-        drawn = [n for n in names if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)
-                 and SHAPES.search(z.read(n))]
     if drawn:
         lost.append("shapes or pictures drawn on a sheet")
     charts = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
