@@ -406,11 +406,12 @@ def test_a_symlink_stays_a_link_and_its_target_is_regenerated(tmp_path):
     real = write(example_entries(), tmp_path / "store" / "real.xlsx")
     link = tmp_path / "link.xlsx"
     link.symlink_to(real)
-    old = real.read_bytes()
+    old, inode = real.read_bytes(), real.stat().st_ino
     outcome = regenerate(link)
     assert outcome.result == "regenerated", outcome.message
     assert link.is_symlink() and link.resolve() == real
-    assert real.read_bytes() != old and entries_of(real) == example_entries()
+    assert real.stat().st_ino != inode  # the target was replaced (the new file, not the link)
+    assert entries_of(real) == example_entries()
     backups = list(tmp_path.glob("link.*.bak.xlsx"))
     assert len(backups) == 1 and backups[0].read_bytes() == old
 
@@ -516,6 +517,17 @@ def test_an_input_formula_counts_by_its_cached_value(tmp_path):
     assert code == code2 == 0, output
     total = re.search(r"value at risk \$([\d,]+)", expected).group(1)
     assert f"value at risk ${total}." in output and "12 entries" in output
+
+
+def test_a_date_formula_counts_by_its_cached_serial(tmp_path):
+    plain = write(example_entries(), tmp_path / "a" / "plain.xlsx")
+    _, expected = report(plain, "--out", tmp_path / "a.xlsx")
+    typed = write(example_entries(), tmp_path / "b" / "typed.xlsx")
+    with_formula(typed, "H2", "=DATE(2026,1,1)", "46023")  # FLX-001's start: serial 46023
+    code, output = report(typed, "--out", tmp_path / "b.xlsx")
+    assert code == 0, output
+    total = re.search(r"value at risk \$([\d,]+)", expected).group(1)
+    assert f"value at risk ${total}." in output
 
 
 def test_an_input_formula_without_a_value_needs_recalculation(tmp_path):
