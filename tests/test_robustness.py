@@ -181,6 +181,26 @@ def test_formulas_rewritten_by_a_spreadsheet_program_regenerate(tmp_path):
     assert entries_of(path) == example_entries()
 
 
+def test_shared_formulas_as_excel_writes_them_regenerate(tmp_path):
+    """Excel writes a column of like formulas once (t="shared") and refers to it below."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+
+    def share(text):
+        text = text.replace('<c r="O2" s="13"><f>IF(F2="","",F2-G2)</f>',
+                            '<c r="O2" s="13"><f t="shared" ref="O2:O4" si="0">'
+                            'IF(F2="","",F2-G2)</f>')
+        for row in (3, 4):
+            text = text.replace(f'<c r="O{row}" s="13"><f>IF(F{row}="","",F{row}-G{row})</f>',
+                                f'<c r="O{row}" s="13"><f t="shared" si="0"/>')
+        assert text.count('t="shared"') == 3
+        return text
+
+    patch(path, REGISTER_PART, share)
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    assert entries_of(path) == example_entries()
+
+
 def test_a_formula_really_changed_is_refused_naming_the_cell(tmp_path):
     path = write(example_entries(), tmp_path / "w.xlsx")
     wb = load_workbook(path)
