@@ -69,7 +69,7 @@ def test_the_layout_is_the_target_one():
         "workbook.build", "workbook.read", "workbook.files", "workbook.xstring",
         "workbook.reports"}
     assert {p.stem for p in (PACKAGE / "devtools").glob("*.py")} == {
-        "__init__", "engine", "screenshots", "libreoffice"}
+        "__init__", "engine", "screenshots", "libreoffice", "lo_edit"}
 
 
 @pytest.mark.parametrize("name,path", list(product_modules()), ids=lambda x: str(x))

@@ -66,7 +66,7 @@ def test_a_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
 
     wb = build(template_entries())
     monkeypatch.setattr(type(wb), "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):  # the fault really happened
+    with pytest.raises(files.WriteFailed, match="disk full"):  # the fault really happened
         files.save_workbook(wb, path)
     assert path.read_bytes() == original
     assert [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]

@@ -134,7 +134,7 @@ def test_build_from_a_european_csv(tmp_path):
                     tmp_path / "out")
     assert result.exit_code == 0, result.output
     path = next((tmp_path / "out").glob("Fr*.xlsx"))  # (safe_filename keeps it ASCII)
-    wb = open_xlsx(path, read_only=False)
+    wb = open_xlsx(path)
     assert read_entries(path, wb).register[0]["owner"] == "Frédéric Müller"  # cp1252 read
     entry = read_entries(path, wb).register[0]
     # FLX-001 of the sample: 12.720.000 credits at 0,005 from 15 January (the 15 proves the

@@ -279,12 +279,13 @@ def test_refuses_data_the_template_has_no_place_for(tmp_path):
                                        if c.key == "remaining"))
     wb["Register"][f"{remaining}3"] = 12345  # typed over the Remaining formula
     wb["TCO"]["D5"] = "my note"  # beside the model
-    wb.create_sheet("Scratch")["A1"] = "keep me"
+    wb.create_sheet("Scratch")["A1"] = "keep me"  # a sheet of one's own is carried
     wb.save(path)
     message = refusal(path)
     assert message.startswith("has data outside the input areas")
-    for place in (f"Register!{remaining}3", "TCO!D5", "Scratch"):
+    for place in (f"Register!{remaining}3", "TCO!D5"):
         assert place in message
+    assert "Scratch" not in message
 
 
 def test_entries_beyond_the_register_rows_are_carried_and_the_register_grows(tmp_path):
@@ -330,13 +331,6 @@ def test_refuses_a_zip_bomb_before_parsing(tmp_path):
     message = refusal(path)
     assert "expands" in message and "zip bomb" in message
     assert time.perf_counter() - start < 1.0
-
-
-def test_refuses_absurd_sheet_dimensions(tmp_path):
-    sheet = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-             b'spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/></worksheet>')
-    path = zip_with(tmp_path / "huge.xlsx", {"xl/worksheets/sheet1.xml": sheet})
-    assert "declares A1:XFD1048576, an absurd size" in refusal(path)
 
 
 def test_xml_entities_are_refused_because_defusedxml_is_active(tmp_path):

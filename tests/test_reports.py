@@ -266,7 +266,7 @@ def test_report_prints_every_file_and_plurals(tmp_path):
     result = invoke("build", one, "--by", "Owner", "--out", tmp_path / "units")
     assert "Created folder" in result.output and "(1 entry)" in result.output
     result = invoke("report", tmp_path / "units", "--out", tmp_path / "r.xlsx")
-    assert "1 entry in 1 workbook;" in result.output
+    assert "1 entry in 1 workbook, as of" in result.output
     assert f"Wrote {tmp_path / 'r.xlsx'}\n" in result.output
     assert f"Wrote {tmp_path / 'r.csv'}\n" in result.output
 
@@ -316,7 +316,7 @@ def test_non_finite_results_are_an_error_not_inf(tmp_path, args):
 def test_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
     result = invoke("report", EXAMPLE, "--out", "/proc/report.xlsx")
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "cannot write /proc/report.xlsx" in result.output
+    assert "cannot write in /proc" in result.output
     assert ".tmp" not in result.output  # the temporary file's name means nothing to a user
 
 

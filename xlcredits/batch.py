@@ -8,6 +8,7 @@ replace it atomically (keeping its permissions). A killed run leaves the origina
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,17 @@ from pathlib import Path
 from .errors import ReadError, XlcreditsError
 from .workbook import schema as s
 from .workbook.build import build
-from .workbook.files import NotReplaced, content_digest, find_workbooks, write_atomically
-from .workbook.read import open_workbook, read, read_entries, schema_version
+from .workbook.files import (
+    Changed,
+    NotReplaced,
+    content_digest,
+    find_workbooks,
+    fingerprint,
+    lock_file,
+    read_only,
+    write_atomically,
+)
+from .workbook.read import open_workbook, read, read_entries, schema_version, unsupported_parts
 
 __all__ = ["Outcome", "find_workbooks", "regenerate", "regenerate_file"]
 
@@ -43,14 +53,39 @@ def regenerate_file(path: Path, backup_dir: Path | None = None,
     and left alone (no write, no backup) unless ``force``."""
     path = Path(path)
     try:
+        return _regenerate_file(path, backup_dir, dry_run, force)
+    except Exception as e:  # noqa: BLE001 -- one file's failure is that file's row, never the batch's
+        reason = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        return Outcome(path, "failed", message=f"{reason}; the original is untouched")
+
+
+def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: bool
+                     ) -> Outcome:
+    try:
         if not path.is_file():
             raise ReadError(path, "does not exist")
+        lock = lock_file(path)
+        if lock is not None:
+            raise ReadError(path, f"is open in a spreadsheet program ({lock.name} beside it); "
+                                  "close it and run again (delete the lock file if no "
+                                  "program has it open)")
+        real = path.resolve()
+        if read_only(real):
+            raise ReadError(path, "is read-only; make it writable to regenerate it")
+        if not os.access(real.parent, os.W_OK | os.X_OK):
+            raise ReadError(path, f"cannot be replaced: cannot write in {real.parent}: "
+                                  "permission denied")
+        before = fingerprint(real)
         wb = open_workbook(path)
         try:
             version = schema_version(path, wb)
             entries, stray = read(path, wb)
+            lost = unsupported_parts(path, wb)
         finally:
             wb.close()
+        if lost:
+            raise ReadError(path, "holds what regeneration cannot carry, which would be lost: "
+                                  + "; ".join(lost) + ". Nothing was written")
         if stray:
             more = f" and {len(stray) - STRAY_SHOWN} more" if len(stray) > STRAY_SHOWN else ""
             raise ReadError(path, "has data outside the input areas that the new template "
@@ -67,11 +102,13 @@ def regenerate_file(path: Path, backup_dir: Path | None = None,
                         else f"schema {version}, laid out afresh")
                        + f"; {rows} register rows, "
                        f"{len(entries.tco)} TCO inputs, {len(entries.rates)} rate overrides")
-    return _swap_in(path, new, entries, rows, backup_dir)
+    return _swap_in(path, new, entries, rows, backup_dir, before)
 
 
-def _swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Outcome:
-    """Write the new workbook beside the old, verify it, back up the old, replace it."""
+def _swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None,
+             before=None) -> Outcome:
+    """Write the new workbook beside the old, verify it, back up the old, replace it
+    (only if the old is still what was read)."""
     def verify(tmp: Path) -> str | None:
         new = open_workbook(tmp)
         try:
@@ -82,7 +119,9 @@ def _swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None) -> Out
                                   "original is untouched")
     try:
         backup = write_atomically(wb, path, check=verify, backup="always",
-                                  backup_dir=backup_dir)
+                                  backup_dir=backup_dir, expect=before)
+    except Changed as e:
+        return Outcome(path, "failed", message=f"{e}; it was left as the user saved it")
     except NotReplaced as e:
         return Outcome(path, "failed", message=str(e))
     except (OSError, XlcreditsError) as e:

@@ -19,7 +19,7 @@ from .portfolio import collect, entries_table, rollups, split_build
 from .tables import read_table, records
 from .workbook.build import build
 from .workbook.entries import example_entries, template_entries
-from .workbook.files import save_workbook, write_file
+from .workbook.files import save_bytes, save_workbook
 from .workbook.reports import write_logins, write_report, write_usage
 
 
@@ -264,25 +264,36 @@ def build_workbooks(data: Path, by: str, out: Path, date_order: str | None):
 @click.pass_context
 def report(ctx, paths, out: Path):
     """Roll up every register found: value and value at risk by credit type, owner, alert
-    state and expiry quarter, and the entries at risk, highest first."""
-    df, refused = collect(paths)
+    state and expiry quarter, and the entries at risk, highest first. An input formula
+    counts by the value its spreadsheet program saved; an entry that cannot be counted
+    (a bad value, a formula never calculated) is listed and left out (exit 1)."""
+    df, refused, left_out = collect(paths, exclude=[out, out.with_suffix(".csv")])
     for path, reason in refused:
         click.echo(f"refused: {path}: {reason}", err=True)
+    for entry in left_out:
+        click.echo(f"left out: {entry}", err=True)
     if df.empty:
         raise click.ClickException("no register entries found")
     tables = rollups(df)
     finite("the report", df["value_at_risk"].sum(), *tables["Credit type"].iloc[:, 2])
     counted = (f"{plural(len(df), 'entry', 'entries')} in "
                f"{plural(df['workbook'].nunique(), 'workbook')}")
+    as_of = ", ".join(sorted({f"{d:%Y-%m-%d}" if hasattr(d, "strftime") else str(d)
+                              for d in df["as_of"]}))
     facts = [("Report date", date.today()), ("Registers", counted),
-             ("Alerts as of", "each register's as-of date (its Start sheet; today if blank)"),
+             ("Alerts as of", f"{as_of} (each register's as-of date; today if blank)"),
              ("Sources", ", ".join(map(str, paths))), ("Options", options_used(ctx))]
+    facts += [("Refused", f"{path}: {reason}") for path, reason in refused]
+    facts += [("Left out of the totals", str(entry)) for entry in left_out]
     written = write_report(tables, entries_table(df), out, facts)
     by_type = tables["Credit type"]
     click.echo(by_type.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
-    click.echo(f"\n{counted}; value at risk ${df['value_at_risk'].sum():,.0f}.")
+    click.echo(f"\n{counted}, as of {as_of}; value at risk "
+               f"${df['value_at_risk'].sum():,.0f}.")
     tell(written)
-    if refused:
+    if refused or left_out:
+        click.echo(f"Left out of the totals: {plural(len(refused), 'workbook')}, "
+                   f"{plural(len(left_out), 'entry', 'entries')} (listed above).", err=True)
         raise SystemExit(1)
 
 
@@ -434,13 +445,15 @@ def calendar_command(paths, out: Path, remind, as_of, cadence):
     entry's last usable day, reminders before it, a weekly review for entries at lapse
     risk; import it into Outlook, Google Calendar or Apple Calendar. Importing a newer file
     updates the events instead of duplicating them."""
-    df, refused = collect(paths, as_of.date() if as_of else None)
+    df, refused, left_out = collect(paths, as_of.date() if as_of else None, exclude=[out])
     for path, reason in refused:
         click.echo(f"refused: {path}: {reason}", err=True)
+    for entry in left_out:
+        click.echo(f"left out: {entry}", err=True)
     if df.empty and not cadence:
         raise click.ClickException("no register entries found")
     calendar = expiries.plan(df, remind, cadence, as_of.date() if as_of else None)
-    write_file(out, expiries.to_ics(calendar.events))
+    save_bytes(expiries.to_ics(calendar.events), out)
     live = calendar.count("expiry")
     click.echo(f"Wrote {out}: {plural(live, 'entry', 'entries')} with "
                f"{plural(calendar.count('remind'), 'reminder')} and "
@@ -452,5 +465,5 @@ def calendar_command(paths, out: Path, remind, as_of, cadence):
                    f"({'; '.join(calendar.past[:5])}{'; ...' if len(calendar.past) > 5 else ''}).")
     if calendar.undated:
         click.echo(f"Left out, no expiry date: {'; '.join(calendar.undated)}.")
-    if refused:
+    if refused or left_out:
         raise SystemExit(1)

@@ -6,15 +6,19 @@ Excel computes in each workbook.
 
 from __future__ import annotations
 
-from datetime import date
+import math
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from . import register
 from .dates import today
-from .errors import InputError, ReadError
+from .errors import InputError, ReadError, XlcreditsError, show
 from .tables import read_table
+from .workbook import schema as s
 from .workbook.build import build
 from .workbook.entries import (
     Entries,
@@ -26,8 +30,9 @@ from .workbook.entries import (
 )
 from .workbook.files import find_workbooks, safe_filename, save_workbook
 from .workbook.read import open_workbook, read_entries
+from .workbook.reports import REPORT_NAME
 
-__all__ = ["collect", "entries_table", "rollups", "split_build"]
+__all__ = ["LeftOut", "collect", "entries_table", "rollups", "split_build"]
 
 
 def split_build(data: Path, by: str, out: Path, date_order: str | None = None
@@ -61,37 +66,122 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
     return written
 
 
+NUMBERS = ("balance", "consumed", "unit_value", "planned")
+DATES = ("start", "expiry")
+
+
+@dataclass
+class LeftOut:
+    """A register entry the report could not count, and why."""
+    path: Path
+    row: int
+    id: object
+    field: str
+    reason: str
+    sheet: str = "Register"
+
+    def __str__(self) -> str:
+        return (f"{self.path}: {self.sheet} row {self.row} (ID {self.id or '(blank)'}), "
+                f"{self.field}: {self.reason}")
+
+
 def _plain(value):
-    """An entry's value for computing: a user's formula cannot be evaluated here (None)."""
+    """An entry's value for computing: a user's formula by the value the spreadsheet
+    program computed and saved for it (None if the file holds none)."""
     if isinstance(value, Value):
         value = value.value
-    return None if isinstance(value, Formula) else value
+    return value.cached if isinstance(value, Formula) else value
 
 
-def collect(paths, as_of: date | None = None) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
+def _needs_recalculation(value) -> bool:
+    value = value.value if isinstance(value, Value) else value
+    return isinstance(value, Formula) and value.cached is None
+
+
+def _check(row: dict) -> tuple[str, str] | None:
+    """(field, what is wrong) for the first value the core cannot take, else None."""
+    headers = {c.key: c.header for c in s.REGISTER_INPUTS}
+    for key in NUMBERS:
+        v = row.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                              or not math.isfinite(v)):
+            return headers[key], f"{show(v)} is not a number; type a number"
+    for key in DATES:
+        v = row.get(key)
+        if v is None:
+            return headers[key], "is blank; a balance needs start and expiry dates"
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if not FIRST_SERIAL <= v <= LAST_SERIAL:
+                return headers[key], f"{show(v)} is not a date; type a date"
+        elif not isinstance(v, (date, datetime)):
+            return headers[key], f"{show(v)} is not a date; type a date"
+    return None
+
+
+FIRST_SERIAL, LAST_SERIAL = 61, 2958465
+
+
+def collect(paths, as_of: date | None = None, exclude=()
+            ) -> tuple[pd.DataFrame, list[tuple[Path, str]], list[LeftOut]]:
     """Every register entry of every workbook, evaluated as of ``as_of`` (default: each
-    workbook's own as-of date, else today; the ``as_of`` column says which); and the files
-    that were refused."""
-    frames, refused = [], []
+    workbook's own as-of date, else today; the ``as_of`` column says which) at the
+    workbook's own alert thresholds (each file once, however it is named; the files in
+    ``exclude``, e.g. the report itself, never); the files that were refused; and the
+    entries left out of the totals (a bad value, or an input formula whose value the file
+    does not hold: "needs recalculation")."""
+    skip = {os.path.realpath(p) for p in exclude}
+    frames, refused, left_out = [], [], []
     for path in find_workbooks(paths):
+        if os.path.realpath(path) in skip:
+            continue
         try:
             wb = open_workbook(path)
             try:
+                if REPORT_NAME in wb.defined_names:
+                    continue  # a report xlcredits wrote: not a register
                 entries = read_entries(path, wb)
             finally:
                 wb.close()
         except ReadError as e:
             refused.append((path, e.reason))
             continue
-        rows = [{k: _plain(v) for k, v in r.items()} for r in entries.register if r]
         day = as_of or _plain(entries.as_of) or today()
         rates = {k: _plain(v) for k, v in entries.rates.items()}  # its alert thresholds
-        df = register.evaluate(rows, day, rates)
+        good = []
+        for number, entry in enumerate(entries.register, 2):
+            if not entry or entry.get("balance") is None:
+                continue
+            row = {k: _plain(v) for k, v in entry.items()}
+            formula = next((c for c in s.REGISTER_INPUTS
+                            if _needs_recalculation(entry.get(c.key))), None)
+            if formula is not None:
+                left_out.append(LeftOut(path, number, row.get("id"), formula.header,
+                                        f"needs recalculation: {_plain_text(entry, formula)} "
+                                        "has no saved value; open the file in a spreadsheet "
+                                        "program, save it, and run again"))
+                continue
+            problem = _check(row)
+            if problem is None:
+                try:
+                    register.evaluate([row], day, rates)
+                except XlcreditsError as e:
+                    problem = ("(entry)", str(e))
+            if problem:
+                left_out.append(LeftOut(path, number, row.get("id"), *problem))
+                continue
+            good.append(row)
+        df = register.evaluate(good, day, rates) if good else pd.DataFrame()
         if not df.empty:
             df.insert(0, "workbook", str(path))
-            df["as_of"] = day
+            df.insert(1, "as_of", day)
             frames.append(df)
-    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), refused
+    return ((pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), refused,
+            left_out)
+
+
+def _plain_text(entry: dict, column) -> str:
+    value = entry[column.key]
+    return str(value.value if isinstance(value, Value) else value)
 
 
 def rollups(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -114,7 +204,7 @@ def rollups(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-ENTRY_COLUMNS = (("workbook", "Workbook"), ("id", "ID"), ("credit_type", "Credit type"),
+ENTRY_COLUMNS = (("workbook", "Workbook"), ("as_of", "As of"), ("id", "ID"), ("credit_type", "Credit type"),
                  ("product", "Product / entitlement"), ("owner", "Owner"),
                  ("balance", "Contracted balance"), ("consumed", "Consumed to date"),
                  ("expiry", "Expiry date"), ("unit_value", "Unit value ($)"),

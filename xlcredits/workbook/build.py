@@ -6,11 +6,13 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from .. import __version__, credits, rates
@@ -98,6 +100,7 @@ def build(entries: Entries, register_rows: int = 0, *, exact_rows: int | None = 
     build_tco(wb, entries.tco)
     build_dashboard(wb)
     build_conf(wb)
+    build_users_own(wb, entries)
     wb.active = wb.sheetnames.index("Register" if entries.register else "Start")
     return wb
 
@@ -545,3 +548,34 @@ def build_conf(wb: Workbook) -> None:
     ws = wb["xlwings.conf"]
     ws["A1"], ws["B1"] = "UDF Modules", "xlcredits.udfs"
     ws.column_dimensions["A"].width = ws.column_dimensions["B"].width = 20
+
+
+def build_users_own(wb: Workbook, entries: Entries) -> None:
+    """What the user added to the workbook: sheets, defined names, print areas, and the
+    comments and hyperlinks of cells (a register note follows its column)."""
+    for title, sheet in entries.sheets.items():
+        ws = wb.create_sheet(title)
+        ws.sheet_state = sheet.state
+        for coordinate, value in sheet.cells.items():
+            put(ws[coordinate], value)
+        for letter, width in sheet.widths.items():
+            ws.column_dimensions[letter].width = width
+    for name, text in entries.names.items():
+        if name not in wb.defined_names:
+            wb.defined_names[name] = DefinedName(name, attr_text=text)
+    for title, area in entries.print_areas.items():
+        if title in wb.sheetnames:
+            wb[title].print_area = area
+    letters = register_letters()
+    for place, note in entries.notes.items():
+        if place[0] == "Register" and len(place) == 3:
+            cell = wb["Register"][f"{letters[place[2]]}{place[1]}"]
+        elif place[0] in wb.sheetnames:
+            cell = wb[place[0]][place[1]]
+        else:
+            continue
+        if note.comment is not None:
+            cell.comment = Comment(note.comment, note.author or "")
+        if note.link or note.location:
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, target=note.link,
+                                       location=note.location, tooltip=note.tooltip)

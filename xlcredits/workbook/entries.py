@@ -21,6 +21,8 @@ __all__ = [
     "EXAMPLE_AS_OF",
     "Entries",
     "Formula",
+    "Note",
+    "UserSheet",
     "Value",
     "example_entries",
     "register_date_order",
@@ -30,7 +32,12 @@ __all__ = [
 
 
 class Formula(str):
-    """A user's own formula in an input cell: written back as a formula, not as text."""
+    """A user's own formula in an input cell: written back as a formula, not as text.
+
+    ``cached`` is the value the spreadsheet program last computed for it, if the file
+    holds one (openpyxl writes none); it is not part of the formula's identity."""
+
+    cached = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,29 @@ class Entries:
     tco: dict = field(default_factory=dict)  # TCO input key -> value
     rates: dict = field(default_factory=dict)  # rate key -> value (overrides)
     as_of: date | None = None
+    notes: dict = field(default_factory=dict)  # place -> Note (a comment, a hyperlink)
+    names: dict = field(default_factory=dict)  # a user's defined name -> what it refers to
+    sheets: dict = field(default_factory=dict)  # a sheet the user added -> UserSheet
+    print_areas: dict = field(default_factory=dict)  # sheet -> print area
+
+
+@dataclass(frozen=True)
+class Note:
+    """A cell's comment and hyperlink. Its place is ("Register", row, column key) in the
+    register's input columns (so that it moves with the column), else (sheet, coordinate)."""
+    comment: str | None = None
+    author: str | None = None
+    link: str | None = None  # an address outside the workbook
+    location: str | None = None  # a place inside it (Sheet!A1)
+    tooltip: str | None = None
+
+
+@dataclass
+class UserSheet:
+    """A sheet the user added: its cells (coordinate -> entry) and column widths."""
+    cells: dict = field(default_factory=dict)
+    widths: dict = field(default_factory=dict)
+    state: str = "visible"
 
 
 def template_entries() -> Entries:

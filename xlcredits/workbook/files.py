@@ -8,11 +8,13 @@ timestamped backup (:func:`backup_path`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import os
 import re
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime
@@ -24,15 +26,19 @@ from ..errors import XlcreditsError
 
 __all__ = [
     "TEMP_SUFFIX",
+    "Changed",
     "NotReplaced",
+    "WriteFailed",
     "backup_path",
     "content_digest",
     "find_workbooks",
+    "fingerprint",
+    "lock_file",
+    "read_only",
     "safe_filename",
-    "save_text",
+    "save_bytes",
     "save_workbook",
     "write_atomically",
-    "write_file",
     "write_workbook",
 ]
 
@@ -103,7 +109,6 @@ def backup_path(path: Path, folder: Path | None = None) -> Path:
     """A new name for a backup of ``path``: NAME.YYYYMMDD-HHMMSS.bak.xlsx, in ``folder``
     (default: beside the file), never one that exists already."""
     folder = Path(folder) if folder else path.parent
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target, n = folder / f"{path.stem}.{stamp}.bak{path.suffix}", 1
     while target.exists():
@@ -112,55 +117,136 @@ def backup_path(path: Path, folder: Path | None = None) -> Path:
     return target
 
 
-def _temporary(path: Path, suffix: str) -> tuple[int, str]:
-    """A new temporary file beside ``path``; a folder that cannot take it is a clear error."""
-    try:
-        return tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    except OSError as e:
-        raise XlcreditsError(f"cannot write {path}: {e.strerror.lower()} in {path.parent}; "
-                             "write to a folder you can write to") from None
+def fingerprint(path: Path) -> tuple[int, int, str]:
+    """What tells whether a file changed: size, modification time and a hash of its bytes."""
+    st = os.stat(path)
+    with open(path, "rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return st.st_size, st.st_mtime_ns, digest
+
+
+def lock_file(path: Path) -> Path | None:
+    """The lock file a spreadsheet program keeps beside a workbook it has open, if any:
+    Excel's ``~$NAME.xlsx`` (for long names ``~$`` replaces the first two characters)
+    or LibreOffice's ``.~lock.NAME.xlsx#``."""
+    path = Path(path)
+    names = [f"~${path.name}", f".~lock.{path.name}#"]
+    if len(path.stem) > 2:
+        names.append(f"~${path.name[2:]}")
+    for name in names:
+        candidate = path.with_name(name)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def read_only(path: Path) -> bool:
+    """The file is marked read-only (no write permission for its owner, or for us)."""
+    return not (os.stat(path).st_mode & stat.S_IWUSR) or not os.access(path, os.W_OK)
+
+
+def _reason(error: OSError, folder: Path) -> str:
+    """An operating system's refusal to write, as one line naming the folder."""
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "read-only file system" if error.errno == errno.EROFS else "permission denied"
+        return f"cannot write in {folder}: {why}"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write in {folder}: no space left on the device"
+    return f"cannot write in {folder}: {error.strerror or error}"
+
+
+class Changed(XlcreditsError):
+    """The file changed (a user saved it) between reading it and replacing it."""
+
+
+class WriteFailed(XlcreditsError):
+    """The file system refused a write; the message names the folder and why."""
 
 
 def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if changed",
-                     backup_dir: Path | None = None) -> str:
+                     backup_dir: Path | None = None, expect=None) -> str:
     """Write ``wb`` to ``path`` through a temporary file in the same folder.
 
     ``check(tmp)``, if given, inspects the written temporary file and returns None or the
     reason it must not replace ``path`` (raised as :class:`XlcreditsError`).
     ``backup``: "if changed" backs an existing file up only when its content differs (and
     leaves an identical one alone: "unchanged"); "always" backs it up in any case.
-    Returns "written" (a new file), "unchanged", or the path of the backup made. The
-    temporary file never outlives the call; the original is untouched unless replaced.
+    ``expect``: the :func:`fingerprint` the existing file had when it was read; if it
+    differs just before the replace, nothing is replaced (:class:`Changed`).
+    A symbolic link stays a link: the file it points to is replaced. A write the file
+    system refuses raises :class:`WriteFailed` naming the folder.
+    Returns "written" (a new file), "unchanged", or the path of the backup made. No
+    temporary file outlives the call (a killed run leaves ``.NAME.*.tmp.xlsx``, which
+    :func:`find_workbooks` ignores); the original is untouched unless replaced.
     """
-    path = Path(path)
-    fd, tmp = _temporary(path, TEMP_SUFFIX)
-    os.close(fd)
-    outcome = "written"
+    link, path = Path(path), Path(path).resolve() if Path(path).is_symlink() else Path(path)
     try:
-        write_workbook(wb, tmp)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX,
+                                   dir=path.parent)
+    except OSError as e:
+        raise WriteFailed(_reason(e, path.parent)) from None
+    os.close(fd)
+    outcome, made = "written", None
+    try:
+        try:
+            write_workbook(wb, tmp)
+        except OSError as e:
+            raise WriteFailed(_reason(e, path.parent)) from None
         problem = check(Path(tmp)) if check else None
         if problem:
             raise XlcreditsError(problem)
         if path.exists():
             if backup == "if changed" and content_digest(path) == content_digest(tmp):
                 return "unchanged"
-            outcome = str(backup_path(path, backup_dir))
-            shutil.copy2(path, outcome)
+            if expect is not None and fingerprint(path) != expect:
+                raise Changed("changed while regenerating; run again")
+            made = _copy_atomically(path, backup_path(link, backup_dir))
+            outcome = str(made)
             shutil.copymode(path, tmp)
         else:  # mkstemp makes the file private; a new workbook gets the usual mode
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
+        if expect is not None and fingerprint(path) != expect:
+            os.unlink(made)
+            raise Changed("changed while regenerating; run again")
         try:
             os.replace(tmp, path)
         except OSError as e:
             kept = path.with_name(f"{path.stem}.regenerated{path.suffix}")
-            os.replace(tmp, kept)
+            try:
+                os.replace(tmp, kept)
+            except OSError:
+                raise WriteFailed(_reason(e, path.parent)) from None
             raise NotReplaced(path, kept, e) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return outcome
+
+
+def _copy_atomically(source: Path, target: Path) -> Path:
+    """Copy a file through a temporary file in the target's folder: a backup is whole or
+    absent, never 0 bytes."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=TEMP_SUFFIX,
+                                   dir=target.parent)
+    except OSError as e:
+        raise WriteFailed(_reason(e, target.parent)) from None
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+        shutil.copystat(source, tmp)
+        os.replace(tmp, target)
+    except OSError as e:
+        raise WriteFailed(_reason(e, target.parent)) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
 
 
 class NotReplaced(XlcreditsError):
@@ -172,74 +258,55 @@ class NotReplaced(XlcreditsError):
                          f"untouched and the new workbook is {kept}")
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write a generated file that is not a workbook (a calendar, a CSV) atomically: a
-    temporary file in the same folder, then a replace. It is made from the workbooks,
-    which stay the source, so the previous one is replaced without a backup."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        if path.exists():
-            shutil.copymode(path, tmp)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def save_workbook(wb: Workbook, path: Path) -> str:
     """Save atomically, creating the folder; back up an existing file whose content differs.
 
     Returns "written", "unchanged" (the file already says the same: left as it is), or
     the path of the backup made of the old file.
     """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WriteFailed(_reason(e, Path(path).parent)) from None
     return write_atomically(wb, path)
 
 
-def save_text(text: str, path: Path, encoding: str = "utf-8-sig") -> str:
-    """Write a text file (a CSV) atomically, as :func:`save_workbook` does a workbook:
-    "written", "unchanged", or the path of the backup kept of different old content."""
+def save_bytes(data: bytes, path: Path) -> None:
+    """Write a non-workbook file (a CSV beside a report) atomically."""
     path = Path(path)
-    data = text.encode(encoding)
-    if path.exists() and path.read_bytes() == data:
-        return "unchanged"
-    fd, tmp = _temporary(path, ".tmp")
-    outcome = "written"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise WriteFailed(_reason(e, path.parent)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        if path.exists():
-            outcome = str(backup_path(path))
-            shutil.copy2(path, outcome)
-            shutil.copymode(path, tmp)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as e:
+        raise WriteFailed(_reason(e, path.parent)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return outcome
 
 
 def find_workbooks(paths) -> list[Path]:
-    """The .xlsx files among ``paths``, folders searched recursively; temporary files,
-    Excel lock files and backups are left out."""
-    found = []
+    """The .xlsx files among ``paths``, folders searched recursively, each file once
+    however many paths lead to it; temporary files (``.NAME.*.tmp.xlsx``), lock files
+    and backups by xlcredits' own naming (``NAME.YYYYMMDD-HHMMSS.bak.xlsx``) are left out."""
+    found, seen = [], set()
     for p in map(Path, paths):
         candidates = sorted(p.rglob("*.xlsx")) if p.is_dir() else [p]
         for c in candidates:
             if c.name.startswith((".", "~$")) or BACKUP.fullmatch(c.name):
                 continue
-            found.append(c)
+            real = os.path.realpath(c)
+            if real not in seen:  # the same file by two paths (or twice) is one file
+                seen.add(real)
+                found.append(c)
     return found
 
 

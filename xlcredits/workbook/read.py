@@ -1,27 +1,41 @@
 """Reading back what users entered into an xlcredits workbook.
 
 The file is opened by :func:`xlcredits.tables.open_xlsx`, whose safety checks run before
-any XML is parsed.
+any XML is parsed; the sheets are read by :func:`xlcredits.tables.sheet_rows`, which reads
+the cells the file holds, whatever its ``<dimension>`` declares.
 
 Entries are read by the schema version stored in the workbook and by header text and
-defined names, never by fixed positions.
+defined names, never by fixed positions. What a spreadsheet program rewrites on its own
+when it saves (the case of function names, ``_xlfn.`` prefixes, spacing, sheet-name
+quoting) is not an edit: formulas are compared by :func:`formula_key`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import lru_cache
+import re
+import zipfile
+import zlib
+from datetime import date, timedelta
+from functools import cache, lru_cache
+from importlib.resources import as_file, files
 from pathlib import Path
+
+from defusedxml.ElementTree import fromstring
+from openpyxl.comments.comment_sheet import CommentSheet
+from openpyxl.formula.translate import Translator
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from .. import rates as rate_card
 from ..errors import ReadError
-from ..tables import open_xlsx
+from ..tables import open_xlsx, sheet_rows
 from . import schema as s
 from .build import build
-from .entries import Entries, Formula, Value, template_entries
+from .entries import Entries, Formula, Note, UserSheet, Value, template_entries
 from .xstring import decode
 
-__all__ = ["ReadError", "open_workbook", "read", "read_entries", "schema_version"]
+__all__ = ["ReadError", "formula_key", "open_workbook", "read", "read_entries", "schema_version",
+           "unsupported_parts"]
 
 open_workbook = open_xlsx  # the one safe way to open a workbook
 
@@ -43,33 +57,83 @@ def schema_version(path: Path, wb) -> int:
     return version
 
 
-def named_cell(wb, name: str):
-    dn = wb.defined_names.get(name)
-    if dn is None:
-        return None
-    dests = list(dn.destinations)
-    if len(dests) != 1:
-        return None
-    sheet, ref = dests[0]
-    if sheet not in wb.sheetnames:
-        return None
-    return wb[sheet][ref.replace("$", "").split(":")[0]]
+MAX_REGISTER_ROW = 100_000  # an entry further down is refused (the register is built whole)
+FIRST_DATE_SERIAL, LAST_DATE_SERIAL = 61, 2958465  # 1900-03-01 .. 9999-12-31
+EPOCH = date(1899, 12, 30)
 
 
 def entry(cell, default_format: str) -> object:
-    """What a user typed into a cell, exactly: formulas as Formula, text as text."""
+    """What a user typed into a cell, exactly: formulas as Formula, text as text, a whole
+    serial in a date cell as that date; any other number (in a date cell too) as itself."""
     value = cell.value
     if value is None:
         return None
     if cell.data_type == "f":
         value = Formula(value)
+        value.cached = cell.cached
     elif isinstance(value, str):
         value = decode(value)
-    elif isinstance(value, datetime) and value.time() == datetime.min.time() \
-            and cell.is_date and not any(t in cell.number_format.lower() for t in "hs"):
-        value = value.date()
-    fmt = cell.number_format if cell.number_format != default_format else None
-    return Value(value, fmt) if fmt else value
+    elif cell.is_date and type(value) is int and FIRST_DATE_SERIAL <= value <= LAST_DATE_SERIAL:
+        value = EPOCH + timedelta(days=value)
+    fmt = cell.number_format
+    return value if format_key(fmt) == format_key(default_format) else Value(value, fmt)
+
+
+@lru_cache(maxsize=256)
+def format_key(number_format: str) -> str:
+    r"""A number format as compared: LibreOffice rewrites ``yyyy-mm-dd`` as
+    ``yyyy\-mm\-dd`` and ``"$"#,##0`` as ``\$#,##0``, the same format.
+
+    >>> format_key(r'YYYY\-MM\-DD') == format_key('yyyy-mm-dd')
+    True
+    >>> format_key(r'\$#,##0') == format_key('"$"#,##0')
+    True
+    """
+    return number_format.replace("\\", "").replace('"', "").lower()
+
+
+_LITERAL = re.compile(r'("(?:[^"]|"")*")')
+_PREFIX = re.compile(r"_XL(?:FN|UDF|WS)\.")
+_QUOTED_SHEET = re.compile(r"'([A-Z_][A-Z0-9_.]*)'!")
+
+
+@lru_cache(maxsize=4096)
+def formula_key(text: str) -> str:
+    """A formula as compared: what a spreadsheet program changes when it saves a formula
+    nobody touched (function and reference case, ``_xlfn.``/``_xludf.``/``_xlws.``
+    prefixes, spaces, needless quotes around a sheet name) is removed; text in quotes is
+    kept exactly.
+
+    >>> formula_key("=IF(F4>0, _xlfn.creditlapse( F4 , 'Rates'!$B$2),\\"a  b\\")")
+    '=IF(F4>0,CREDITLAPSE(F4,RATES!$B$2),"a  b")'
+    """
+    parts = _LITERAL.split(text)
+    for i in range(0, len(parts), 2):
+        plain = re.sub(r"\s+", "", parts[i].upper())
+        parts[i] = _QUOTED_SHEET.sub(r"\1!", _PREFIX.sub("", plain))
+    return "".join(parts)
+
+
+def _same(value, reference) -> bool:
+    if value == reference:
+        return True
+    return (isinstance(value, str) and isinstance(reference, str) and value.startswith("=")
+            and reference.startswith("=") and formula_key(value) == formula_key(reference))
+
+
+def _name_cell(wb, name: str) -> tuple[str, str] | None:
+    """The (sheet, coordinate) a defined name points at, if it is one cell."""
+    dn = wb.defined_names.get(name)
+    if dn is None:
+        return None
+    try:
+        dests = list(dn.destinations)
+    except Exception:  # noqa: BLE001 -- a name damaged by hand is no input cell
+        return None
+    if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
+        return None
+    sheet, ref = dests[0]
+    return sheet, ref.replace("$", "").split(":")[0]
 
 
 def read_entries(path: Path, wb) -> Entries:
@@ -81,58 +145,136 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
     """The entries, and (with ``check``) the cells holding what the new template has no
     place for: outside every input area and different from the blank template of the
     workbook's version. Register rows are input wherever they are (the new register grows
-    to hold them). The Register, the large sheet, is read in one pass for both."""
+    to hold them) and keep their row numbers."""
     version = schema_version(path, wb)
     for sheet in ("Register", "TCO", "Rates", "Start"):
         if sheet not in wb.sheetnames:
             raise ReadError(path, f"has no {sheet} sheet: not an xlcredits workbook")
-    ws = wb["Register"]
+    cells = {ws.title: {c.coordinate: c for _, row in sheet_rows(path, wb, ws) for c in row}
+             for ws in wb.worksheets if ws.title != "Register"}
     by_header = {c.header: c for c in s.REGISTER_INPUTS}
-    columns = {}
-    for i, cell in enumerate(next(ws.iter_rows(min_row=1, max_row=1), ())):
-        if cell.value in by_header:
-            columns[by_header[cell.value].key] = i
+    columns: dict[str, int] = {}
+    register_cells: list = []
+    for index, row in sheet_rows(path, wb, wb["Register"]):
+        if index == 1:
+            for cell in row:
+                if cell.value in by_header:
+                    columns[by_header[cell.value].key] = cell.column
+        elif index > MAX_REGISTER_ROW:
+            raise ReadError(path, f"has data in Register row {index:,}, beyond the "
+                                  f"{MAX_REGISTER_ROW:,} rows a register may have; move it up")
+        else:
+            register_cells.append((index, row))
     missing = [c.header for c in s.REGISTER_INPUTS if c.key not in columns
                and c.since <= version]  # a column added later is blank in an older workbook
     if missing:
         raise ReadError(path, "Register lacks the columns " + ", ".join(missing))
+    by_column = {i: by_header_key for by_header_key, i in columns.items()}
+    formats = {c.key: c.number_format for c in s.REGISTER_INPUTS}
+    found: dict[int, dict] = {}
+    for index, row in register_cells:
+        values = {}
+        for cell in row:
+            key = by_column.get(cell.column)
+            if key is not None:
+                values[key] = entry(cell, formats[key])
+        if values:
+            found[index] = values
+    last = max(found, default=1)
+    register = [found.get(i, {}) for i in range(2, last + 1)]
     stray: list[str] = []
     if check:
-        rows_held = s.register_capacity(0, max(ws.max_row - 1, 0))
+        last_row = max((i for i, _ in register_cells), default=1)
+        rows_held = s.register_capacity(0, max(last_row - 1, 0))
         reference = (blank_reference(rows_held) if version == s.SCHEMA_VERSION
                      else released_reference(version, rows_held))
-        stray += stray_cells(wb, reference, skip="Register")
-    input_positions = set(columns.values())
-    rows = []
-    for cells in ws.iter_rows(min_row=2):
-        row = {}
-        for c in s.REGISTER_INPUTS:
-            i = columns.get(c.key, len(cells))  # a column the workbook's version lacks: blank
-            value = entry(cells[i], c.number_format) if i < len(cells) else None
-            if value is not None:
-                row[c.key] = value
-        rows.append(row)
-        if check:
-            stray += [f"Register!{cell.coordinate}" for i, cell in enumerate(cells)
-                      if i not in input_positions and cell.value is not None
-                      and cell.value != reference[1].get(("Register", cell.coordinate))]
-    while rows and not rows[-1]:
-        rows.pop()
+        stray += stray_cells(cells, reference)
+        values = reference[1]
+        stray += [f"Register!{c.coordinate}" for _, row in register_cells for c in row
+                  if c.column not in by_column
+                  and not _same(c.value, values.get(("Register", c.coordinate)))]
     tco = {}
     for c in s.TCO_INPUTS:
-        cell = named_cell(wb, c.name)
-        if cell is not None:
-            tco[c.key] = entry(cell, c.number_format)
+        where = _name_cell(wb, c.name)
+        if where is not None:
+            cell = cells.get(where[0], {}).get(where[1])
+            tco[c.key] = entry(cell, c.number_format) if cell is not None else None
     rates = {}
-    for row in wb["Rates"].iter_rows(min_row=2):
-        key, cell = row[0].value, row[1]
-        if isinstance(key, str) and key in rate_card.card():
-            value = entry(cell, cell.number_format)
-            if value != rate_card.card()[key].value:
-                rates[key] = value
-    as_of_cell = named_cell(wb, s.AS_OF_NAME)
-    as_of = entry(as_of_cell, s.DATE) if as_of_cell is not None else None
-    return Entries(register=rows, tco=tco, rates=rates, as_of=as_of), stray
+    rate_cells = cells["Rates"]
+    card = rate_card.card()
+    for coordinate, cell in rate_cells.items():
+        if coordinate.startswith("A") and coordinate[1:].isdigit() \
+                and isinstance(cell.value, str) and cell.value in card:
+            value_cell = rate_cells.get(f"B{coordinate[1:]}")
+            value = entry(value_cell, value_cell.number_format) if value_cell else None
+            if value != card[cell.value].value:
+                rates[cell.value] = value
+    where = _name_cell(wb, s.AS_OF_NAME)
+    as_of = None
+    if where is not None and where[1] in cells.get(where[0], {}):
+        as_of = entry(cells[where[0]][where[1]], s.DATE)
+    template_sheets = set(s.SHEETS)
+    sheets = {ws.title: _user_sheet(ws, cells[ws.title]) for ws in wb.worksheets
+              if ws.title not in template_sheets}
+    notes = {}
+    for ws in wb.worksheets:
+        for coordinate, note in _notes(path, wb, ws).items():
+            notes[_place(ws.title, coordinate, by_column)] = note
+    names = {n: dn.attr_text for n, dn in wb.defined_names.items()
+             if n not in _template_names() and not n.startswith("_xlnm.")}
+    # the template sets the Register's print area (its entries) each time it is built;
+    # any other print area is the user's, and carried
+    areas = {ws.title: ",".join(re.sub(r"^.*!", "", part) for part in
+                                str(ws._print_area).split(","))
+             for ws in wb.worksheets
+             if getattr(ws, "_print_area", None) and ws.title != "Register"}
+    return Entries(register=register, tco=tco, rates=rates, as_of=as_of, notes=notes,
+                   names=names, sheets=sheets, print_areas=areas), stray
+
+
+def _place(sheet: str, coordinate: str, by_column: dict) -> tuple:
+    """Where a note is carried: a register input cell by row and column key (so that it
+    follows its column), any other cell by coordinate."""
+    if sheet == "Register":
+        letters = coordinate.rstrip("0123456789")
+        key = by_column.get(column_index_from_string(letters))
+        row = int(coordinate[len(letters):])
+        if key is not None and row > 1:
+            return ("Register", row, key)
+    return (sheet, coordinate)
+
+
+def _user_sheet(ws, cells: dict) -> UserSheet:
+    """A sheet the user added: every value and formula as typed, with its number format."""
+    last = max((c.column for c in cells.values()), default=1)
+    widths = {}
+    for attrs in getattr(ws, "read_columns", {}).values():
+        if "width" in attrs and attrs.get("customWidth", "1") in ("1", "true"):
+            first, end = int(attrs.get("min", 1)), int(attrs.get("max", 1))
+            for i in range(first, min(end, max(last, first)) + 1):
+                widths[get_column_letter(i)] = float(attrs["width"])
+    return UserSheet(cells={k: entry(c, "General") for k, c in cells.items()}, widths=widths,
+                     state=ws.sheet_state)
+
+
+def _notes(path: Path, wb, ws) -> dict:
+    """A sheet's comments and hyperlinks, by coordinate."""
+    archive = wb._archive
+    rels_path = get_rels_path(ws._worksheet_path)
+    rels = get_dependents(archive, rels_path) if rels_path in archive.namelist() else []
+    found: dict[str, dict] = {}
+    for rel in rels:
+        if rel.Type.endswith("/comments") and rel.target in archive.namelist():
+            sheet = CommentSheet.from_tree(fromstring(archive.read(rel.target)))
+            for ref, comment in sheet.comments:
+                found.setdefault(ref, {}).update(comment=comment.content,
+                                                 author=comment.author or None)
+    targets = {rel.Id: rel.Target for rel in rels}
+    for link in getattr(ws, "read_hyperlinks", []):
+        found.setdefault(link.ref, {}).update(
+            link=targets.get(link.id) if link.id else None, location=link.location,
+            tooltip=link.tooltip)
+    return {ref: Note(**values) for ref, values in found.items()}
 
 
 @lru_cache(maxsize=4)
@@ -156,10 +298,6 @@ def released_reference(version: int, register_rows: int) -> tuple[frozenset, dic
     """The blank template of an older schema version as released (a copy of
     tests/frozen/ shipped in the package), with its register formulas extended to
     ``register_rows`` rows, keyed as :func:`blank_reference` keys them."""
-    from importlib.resources import as_file, files
-
-    from openpyxl.formula.translate import Translator
-
     name = f"xlcredits-template-v{version}.xlsx"
     with as_file(files("xlcredits") / "data" / "templates" / name) as frozen:
         if not frozen.exists():
@@ -183,21 +321,73 @@ def released_reference(version: int, register_rows: int) -> tuple[frozenset, dic
     return frozenset(inputs), values
 
 
-def stray_cells(wb, reference: tuple[frozenset, dict], skip: str = "") -> list[str]:
-    """Cells of ``wb`` (but sheet ``skip``) that are neither input cells of the reference
-    template nor equal to its cell there."""
+def stray_cells(cells: dict, reference: tuple[frozenset, dict]) -> list[str]:
+    """Cells (``{sheet: {coordinate: cell}}``) that are neither input cells of the
+    reference template nor equal to its cell there (formulas compared by
+    :func:`formula_key`)."""
     inputs, values = reference
     sheets = {sheet for sheet, _ in values} | {sheet for sheet, _ in inputs}
     stray = []
-    for ws in wb.worksheets:
-        if ws.title == skip:
-            continue
-        for row in ws.iter_rows():
-            found = [c for c in row if c.value is not None]
-            if found and ws.title not in sheets:
-                stray.append(f"{ws.title} (a sheet the template does not have)")
-                break
-            stray += [f"{ws.title}!{c.coordinate}" for c in found
-                      if (ws.title, c.coordinate) not in inputs
-                      and c.value != values.get((ws.title, c.coordinate))]
+    for title, found in cells.items():
+        if title not in sheets:
+            continue  # a sheet the user added: carried whole
+        stray += [f"{title}!{coordinate}" for coordinate, c in found.items()
+                  if (title, coordinate) not in inputs
+                  and not _same(c.value, values.get((title, coordinate)))]
     return stray
+
+
+@cache
+def template_charts(version: int) -> int:
+    """How many charts the template of ``version`` has (the current one as built, an older
+    one as released in xlcredits/data/templates/)."""
+    if version == s.SCHEMA_VERSION:
+        return sum(len(ws._charts) for ws in build(template_entries()).worksheets)
+    with as_file(files("xlcredits") / "data" / "templates" /
+                 f"xlcredits-template-v{version}.xlsx") as frozen, zipfile.ZipFile(frozen) as z:
+        return sum(1 for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+
+
+SHAPES = re.compile(rb"<(?:\w+:)?(?:sp|pic|grpSp|cxnSp)[ >]")  # in a drawing: not a chart
+UNSUPPORTED = (  # part name pattern, what it is
+    (re.compile(r"xl/media/"), "images"),
+    (re.compile(r"xl/pivot(Tables|CacheDefinitions)/"), "pivot tables"),
+    (re.compile(r"xl/vbaProject\.bin$", re.IGNORECASE), "macros"),
+    (re.compile(r"xl/slicer"), "slicers"),
+    (re.compile(r"xl/timeline"), "timelines"),
+    (re.compile(r"xl/tables/"), "tables (Format as Table)"),
+    (re.compile(r"xl/ctrlProps/|xl/activeX/"), "form controls"),
+    (re.compile(r"xl/externalLinks/"), "links to other workbooks"),
+)
+
+
+def unsupported_parts(path: Path, wb) -> list[str]:
+    """What the workbook holds that regeneration cannot carry: charts the user added,
+    images, pivot tables, macros, slicers, Excel tables, names defined for one sheet..."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            drawn = [n for n in names if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)
+                     and SHAPES.search(z.read(n))]
+    except (zipfile.BadZipFile, zlib.error, OSError) as e:
+        raise ReadError(path, f"is a damaged zip package ({e})") from None
+    lost = [what for pattern, what in UNSUPPORTED if any(pattern.match(n) for n in names)]
+    if drawn:
+        lost.append("shapes or pictures drawn on a sheet")
+    charts = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+    expected = template_charts(schema_version(path, wb))
+    if charts > expected:
+        lost.append(f"{charts - expected} chart(s) added")
+    local = sorted(f"{ws.title}!{n}" for ws in wb.worksheets
+                   for n in getattr(ws, "defined_names", {}))
+    if local:
+        lost.append("names defined for one sheet " + ", ".join(local[:5])
+                    + (f" and {len(local) - 5} more" if len(local) > 5 else ""))
+    if wb.chartsheets:
+        lost.append("chart sheets " + ", ".join(c.title for c in wb.chartsheets))
+    return lost
+
+
+@lru_cache(maxsize=1)
+def _template_names() -> frozenset:
+    return frozenset(build(template_entries()).defined_names)

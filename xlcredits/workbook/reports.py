@@ -31,11 +31,12 @@ from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import Alignment, Border, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 
 from .. import __version__
 from ..errors import XlcreditsError
 from .build import FORMULA_START, HEADER_FILL, HEADER_FONT, SECTION_FILL, THIN, put
-from .files import save_text, save_workbook
+from .files import save_bytes, save_workbook
 
 __all__ = ["Column", "escape_csv", "write_logins", "write_report", "write_usage"]
 
@@ -229,6 +230,8 @@ def _save(wb: Workbook, sheets: list[_Sheet], out: Path) -> str:
 
 # --- the portfolio report ---------------------------------------------------------------
 
+REPORT_NAME = "xlcredits_report"  # marks a report, which `report` never reads as a register
+
 ROLLUP_COLUMNS = (Column("Entries", "count", True), Column("Value ($)", "dollars", True),
                   Column("Value at risk ($)", "dollars", True))
 ENTRY_KINDS = {"Contracted balance": "units", "Consumed to date": "units",
@@ -274,9 +277,11 @@ def write_report(rollups: dict[str, pd.DataFrame], entries: pd.DataFrame, out: P
     columns = [Column(h, ENTRY_KINDS.get(h, "text"), h in ENTRY_TOTALS)
                for h in entries.columns]
     sheet.table(columns, entries.itertuples(index=False))
+    wb.defined_names[REPORT_NAME] = DefinedName(REPORT_NAME, attr_text='"report"')
     written = [(out, _save(wb, [summary, sheet], out))]
     csv_path = out.with_suffix(".csv")
-    written.append((csv_path, save_text(csv_text(entries), csv_path)))
+    save_bytes(csv_text(entries).encode("utf-8-sig"), csv_path)
+    written.append((csv_path, "written"))
     return written
 
 

@@ -1,0 +1,618 @@
+"""Regeneration and reading survive what other programs write and what file systems do
+(issue 11): stale, missing and absurd <dimension>s, a spreadsheet program's own rewriting
+of formulas, numbers in date cells, what users add (comments, hyperlinks, names, sheets),
+concurrent saves, lock files, damaged files, read-only places, full disks, symlinks; and a
+report as sturdy as regeneration."""
+
+import errno
+import gc
+import os
+import re
+import shutil
+import subprocess
+import time
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from openpyxl.chart import LineChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+
+from xlcredits import batch, tables
+from xlcredits.cli import main
+from xlcredits.workbook import files
+from xlcredits.workbook import schema as s
+from xlcredits.workbook.build import build
+from xlcredits.workbook.entries import Entries, Formula, Note, example_entries, template_entries
+from xlcredits.workbook.files import write_workbook
+from xlcredits.workbook.read import formula_key, open_workbook, read_entries
+
+REGISTER_PART = "xl/worksheets/sheet2.xml"  # openpyxl writes the sheets in SHEETS order
+TCO_PART = "xl/worksheets/sheet3.xml"
+
+
+def entries_of(path: Path) -> Entries:
+    wb = open_workbook(path)
+    try:
+        return read_entries(path, wb)
+    finally:
+        wb.close()
+
+
+def write(entries: Entries, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_workbook(build(entries), path)
+    return path
+
+
+def nineteen() -> Entries:
+    """The example's 12 entries and 7 more (IDs X-1..X-7), 19 in all."""
+    e = example_entries()
+    extra = [dict(e.register[i % 12], id=f"X-{i + 1}") for i in range(7)]
+    return Entries(register=e.register + extra, tco=e.tco, as_of=e.as_of)
+
+
+def patch(path: Path, part: str, edit) -> Path:
+    """Rewrite one part of an xlsx package with ``edit(text) -> text``."""
+    tmp = path.with_suffix(".patching")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == part:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            dst.writestr(item, data)
+    os.replace(tmp, path)
+    return path
+
+
+def regenerate(path: Path) -> batch.Outcome:
+    return batch.regenerate([path])[0]
+
+
+# --- 1. read what the file holds, not what it declares ----------------------------------
+
+def set_dimension(text: str, element: str | None) -> str:
+    text = re.sub(r"<dimension[^>]*/>", "", text)
+    if element is None:
+        return text
+    return text.replace("<sheetViews>", element + "<sheetViews>", 1)
+
+
+def test_a_stale_dimension_loses_no_entry(tmp_path):
+    """A1:U13 declared, 19 entries down to row 20: all 19 are carried and reported."""
+    path = write(nineteen(), tmp_path / "stale.xlsx")
+    patch(path, REGISTER_PART, lambda t: set_dimension(t, '<dimension ref="A1:U13"/>'))
+    assert load_workbook(path, read_only=True)["Register"].max_row == 13  # openpyxl trusts it
+    outcome = regenerate(path)
+    assert (outcome.result, outcome.rows) == ("regenerated", 19), outcome.message
+    assert entries_of(path) == nineteen()
+    result = CliRunner().invoke(main, ["report", str(path), "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "19 entries in 1 workbook," in result.output
+
+
+@pytest.mark.parametrize("element", [
+    None,  # no <dimension> at all: it is optional in the file format
+    '<dimension  ref="a1:xfd1048576" />',  # lower case, spaces, and absurd
+    '<dimension ref="A1:XFD1048576"/>',
+])
+def test_a_missing_or_absurd_dimension_is_neither_trusted_nor_refused(tmp_path, element):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    patch(path, REGISTER_PART, lambda t: set_dimension(t, element))
+    start = time.perf_counter()
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    assert time.perf_counter() - start < 20
+    assert entries_of(path) == example_entries()
+
+
+def test_a_dimension_far_into_the_sheet_is_not_a_way_around_the_limits(tmp_path):
+    """The declared size sits after 8 KB of sheet properties; nothing reads it anyway."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    pad = '<!--' + "x" * 8192 + '-->'
+    patch(path, REGISTER_PART, lambda t: set_dimension(
+        t, pad + '<dimension ref="A1:XFD1048576"/>'))
+    start = time.perf_counter()
+    assert regenerate(path).result == "regenerated"
+    assert time.perf_counter() - start < 20
+
+
+def test_libreoffice_after_a_row_deletion_declares_the_whole_sheet(tmp_path):
+    """LibreOffice 7.4 writes A1:U1048576 and an empty row 1048576 (research/lo/NOTES.md)."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    empty_row = ('<row r="1048576" customFormat="false" ht="12.8" hidden="false" '
+                 'customHeight="false" outlineLevel="0" collapsed="false"></row>')
+    patch(path, REGISTER_PART, lambda t: set_dimension(
+        t, '<dimension ref="A1:U1048576"/>').replace("</sheetData>", empty_row + "</sheetData>"))
+    outcome = regenerate(path)
+    assert (outcome.result, outcome.rows) == ("regenerated", 12), outcome.message
+    assert entries_of(path) == example_entries()
+
+
+def test_a_sheet_that_really_holds_too_many_cells_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "MAX_CELLS", 1000)
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    before = path.read_bytes()
+    outcome = regenerate(path)
+    assert outcome.result == "refused"
+    assert "holds more than 1,000 cells" in outcome.message
+    assert path.read_bytes() == before
+
+
+def test_an_entry_a_million_rows_down_is_refused_not_built(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    far = '<row r="900000"><c r="A900000" t="inlineStr"><is><t>far</t></is></c></row>'
+    patch(path, REGISTER_PART, lambda t: t.replace("</sheetData>", far + "</sheetData>"))
+    outcome = regenerate(path)
+    assert outcome.result == "refused"
+    assert "Register row 900,000" in outcome.message
+
+
+# --- 2. a spreadsheet program's own rewriting is not an edit -----------------------------
+
+def test_formula_key_ignores_what_programs_rewrite_and_keeps_text():
+    assert formula_key("=IF(F2=\"\",\"\",creditlapse(F2,G2))") == \
+        formula_key("=IF(F2=\"\",\"\",CREDITLAPSE(F2,G2))")
+    assert formula_key("=_xlfn._xlws.SORT( A1:A3 )") == formula_key("=SORT(A1:A3)")
+    assert formula_key("=_xludf.FLEXCOST('Rates'!B2)") == formula_key("=FLEXCOST(Rates!B2)")
+    assert formula_key('=IF(A1="ok",1,0)') != formula_key('=IF(A1="OK",1,0)')
+    assert formula_key("=F2-G2") != formula_key("=F2+G2")
+
+
+def lower_functions(text: str) -> str:
+    """What LibreOffice does to functions it does not know: CREDITLAPSE( -> creditlapse(;
+    and what Excel does to newer ones: an _xlfn. prefix; and spaces."""
+    text = re.sub(r"\b(CREDIT[A-Z]+|EDITION[A-Z]+|FLEX[A-Z]+|TERM[A-Z]+)\(",
+                  lambda m: m.group(1).lower() + "(", text)
+    return text.replace("<f>IF(", "<f>_xlfn.IF( ")
+
+
+def test_formulas_rewritten_by_a_spreadsheet_program_regenerate(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    patch(path, REGISTER_PART, lower_functions)
+    patch(path, TCO_PART, lower_functions)
+    with zipfile.ZipFile(path) as z:
+        assert "creditlapse(" in z.read(REGISTER_PART).decode()
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    assert entries_of(path) == example_entries()
+
+
+def test_shared_formulas_as_excel_writes_them_regenerate(tmp_path):
+    """Excel writes a column of like formulas once (t="shared") and refers to it below."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+
+    col = {c.key: get_column_letter(i) for i, c in enumerate(s.REGISTER, 1)}
+    rem, bal, used = col["remaining"], col["balance"], col["consumed"]
+
+    def share(text):
+        def formula(row):
+            return f'IF({bal}{row}="","",{bal}{row}-{used}{row})'
+        text = re.sub(rf'(<c r="{rem}2"[^>]*>)<f>{re.escape(formula(2))}</f>',
+                      rf'\1<f t="shared" ref="{rem}2:{rem}4" si="0">{formula(2)}</f>', text)
+        for row in (3, 4):
+            text = re.sub(rf'(<c r="{rem}{row}"[^>]*>)<f>{re.escape(formula(row))}</f>',
+                          r'\1<f t="shared" si="0"/>', text)
+        assert text.count('t="shared"') == 3
+        return text
+
+    patch(path, REGISTER_PART, share)
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    assert entries_of(path) == example_entries()
+
+
+def test_a_formula_really_changed_is_refused_naming_the_cell(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    lapse = get_column_letter(next(i for i, c in enumerate(s.REGISTER, 1) if c.key == "lapse"))
+    wb["Register"][f"{lapse}3"] = "=0"
+    wb.save(path)
+    outcome = regenerate(path)
+    assert outcome.result == "refused"
+    assert f"Register!{lapse}3" in outcome.message
+
+
+# --- 3. everything a user can put in an input area is carried or named -------------------
+
+@pytest.mark.parametrize("number", [20270131, 1e308, -1e308, 60, 2958466, 0.5])
+def test_a_number_in_a_date_cell_stays_that_number(tmp_path, number):
+    entries = example_entries()
+    entries.register[0]["start"] = number
+    path = write(entries, tmp_path / "w.xlsx")
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    start = entries_of(path).register[0]["start"]
+    assert start == number and type(start) is type(number)
+    wb = load_workbook(path)
+    assert wb["Register"]["H2"].number_format == "yyyy-mm-dd"  # still a date cell
+
+
+def test_serial_61_and_later_are_dates_and_come_back_the_same_day(tmp_path):
+    entries = example_entries()
+    entries.register[0]["start"] = date(1900, 3, 1)  # serial 61
+    path = write(entries, tmp_path / "w.xlsx")
+    assert regenerate(path).result == "regenerated"
+    assert entries_of(path).register[0]["start"] == date(1900, 3, 1)
+
+
+def test_escape_like_text_comes_back_exactly(tmp_path):
+    text = "literal _x000D_ and _x0041_ text, _x005F_ too"
+    entries = example_entries()
+    entries.register[0]["notes"] = text
+    path = write(entries, tmp_path / "w.xlsx")
+    assert regenerate(path).result == "regenerated"
+    assert entries_of(path).register[0]["notes"] == text
+
+
+def test_comments_hyperlinks_names_sheets_and_print_areas_are_carried(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    reg = wb["Register"]
+    reg["A2"].comment = Comment("Checked by finance", "Ana")
+    reg["M3"].hyperlink = "https://example.com/contract"
+    wb["TCO"]["B4"].comment = Comment("from the order form", "Ana")
+    mine = wb.create_sheet("My notes")
+    mine["A1"], mine["B1"], mine["B2"] = "Flex total", "=Register!F2+Register!F3", 42.5
+    mine["B2"].number_format = "0.00"
+    mine.column_dimensions["A"].width = 31
+    wb.defined_names["MyBalance"] = DefinedName("MyBalance", attr_text="Register!$F$2")
+    wb["TCO"].print_area = "A1:E40"
+    wb.save(path)
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    after = load_workbook(path)
+    assert after["Register"]["A2"].comment.text == "Checked by finance"
+    assert after["Register"]["A2"].comment.author == "Ana"
+    assert after["Register"]["M3"].hyperlink.target == "https://example.com/contract"
+    assert after["TCO"]["B4"].comment.text == "from the order form"
+    assert after["My notes"]["B1"].value == "=Register!F2+Register!F3"
+    assert (after["My notes"]["B2"].value, after["My notes"]["B2"].number_format) == (42.5, "0.00")
+    assert after["My notes"].column_dimensions["A"].width == 31
+    assert after.defined_names["MyBalance"].attr_text == "Register!$F$2"
+    assert after["TCO"].print_area == "'TCO'!$A$1:$E$40"
+    notes = entries_of(path).notes
+    assert notes[("Register", 2, "id")] == Note("Checked by finance", "Ana")
+
+
+def test_a_chart_or_image_the_user_added_is_refused_listing_it(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    chart = LineChart()
+    chart.add_data(Reference(wb["Register"], min_col=6, min_row=1, max_row=13))
+    wb["Register"].add_chart(chart, "W2")
+    wb.save(path)
+    before = path.read_bytes()
+    outcome = regenerate(path)
+    assert outcome.result == "refused"
+    assert "1 chart(s) added" in outcome.message and "Nothing was written" in outcome.message
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]
+
+
+def test_a_shape_drawn_on_a_sheet_is_refused(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    shape = ('<twoCellAnchor><from><col>0</col><colOff>0</colOff><row>0</row><rowOff>0'
+             '</rowOff></from><to><col>2</col><colOff>0</colOff><row>2</row><rowOff>0</rowOff>'
+             '</to><sp macro="" textlink=""><nvSpPr><cNvPr id="99" name="Arrow"/><cNvSpPr/>'
+             '</nvSpPr><spPr/></sp><clientData/></twoCellAnchor>')  # an arrow someone drew
+    patch(path, "xl/drawings/drawing1.xml", lambda t: t.replace("</wsDr>", shape + "</wsDr>"))
+    outcome = regenerate(path)
+    assert outcome.result == "refused"
+    assert "shapes or pictures drawn on a sheet" in outcome.message
+
+
+# --- 4. the file the user is working on wins ---------------------------------------------
+
+def test_a_workbook_saved_while_regenerating_is_left_as_the_user_saved_it(tmp_path,
+                                                                           monkeypatch):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    users = example_entries()
+    users.register[0]["consumed"] = 7_500_000
+    real_build = batch.build
+
+    def build_while_the_user_saves(entries, *args):
+        write(users, path)  # the user saves from a spreadsheet program meanwhile
+        return real_build(entries, *args)
+
+    monkeypatch.setattr(batch, "build", build_while_the_user_saves)
+    outcome = regenerate(path)
+    assert outcome.result == "failed"
+    assert "changed while regenerating; run again" in outcome.message
+    assert entries_of(path) == users
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]  # no backup, no temp
+
+
+@pytest.mark.parametrize("lock", ["~$w.xlsx", ".~lock.w.xlsx#"])
+def test_a_workbook_open_in_a_spreadsheet_program_is_skipped(tmp_path, lock):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    (tmp_path / lock).write_bytes(b"owner")
+    before = path.read_bytes()
+    outcome = regenerate(path)
+    assert outcome.result == "refused"
+    assert "open in a spreadsheet program" in outcome.message
+    assert "close it and run again" in outcome.message
+    assert path.read_bytes() == before
+
+
+# --- 5. failures belong to one file ------------------------------------------------------
+
+def test_an_unexpected_error_in_one_file_does_not_stop_the_batch(tmp_path, monkeypatch):
+    import zlib
+    good = write(example_entries(), tmp_path / "a.xlsx")
+    bad = write(example_entries(), tmp_path / "b.xlsx")
+    real_read = batch.read
+
+    def read(path, wb, *args):
+        if Path(path).name == "b.xlsx":
+            raise zlib.error("Error -3 while decompressing data: invalid distance")
+        return real_read(path, wb, *args)
+
+    monkeypatch.setattr(batch, "read", read)
+    result = CliRunner().invoke(main, ["regenerate", str(tmp_path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert re.search(r"b\.xlsx +failed .*invalid distance", result.output)
+    assert re.search(r"a\.xlsx +regenerated", result.output)
+    assert "1 of 2 workbooks were not regenerated." in result.output
+    assert entries_of(good) == entries_of(bad) == example_entries()
+
+
+@pytest.mark.parametrize("n", [60, pytest.param(300, marks=pytest.mark.slow)])
+def test_many_single_byte_corruptions_never_stop_the_batch(tmp_path, n):
+    """n copies of a real workbook, each with one byte changed (spread over the file):
+    no traceback, every file has its row, the table prints."""
+    source = write(example_entries(), tmp_path / "source.xlsx").read_bytes()
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for i in range(n):
+        data = bytearray(source)
+        at = (i * 7919) % len(data)
+        data[at] ^= 0x5A
+        (folder / f"c{i:03}.xlsx").write_bytes(bytes(data))
+    result = CliRunner().invoke(main, ["regenerate", str(folder)], catch_exceptions=False)
+    assert "Traceback" not in result.output
+    rows = [line for line in result.output.splitlines() if re.match(r"\S+c\d{3}\.xlsx ", line)
+            or re.match(r"c\d{3}\.xlsx ", line.split("/")[-1])]
+    table = result.output.split("\n\n")[-2] if "were not" in result.output else result.output
+    assert sum(1 for i in range(n) if f"c{i:03}.xlsx" in table) == n
+    assert rows
+    assert not list(folder.glob(".*.tmp.xlsx"))
+
+
+def test_a_folder_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    before = path.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
+    outcome = regenerate(path)
+    assert outcome.result == "failed"
+    assert f"cannot write in {tmp_path}: permission denied" in outcome.message
+    assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in read-only folders")
+def test_a_read_only_folder_is_refused_even_in_a_dry_run(tmp_path):
+    path = write(example_entries(), tmp_path / "ro" / "w.xlsx")
+    path.parent.chmod(0o555)
+    try:
+        for args in (["--dry-run"], []):
+            result = CliRunner().invoke(main, ["regenerate", *args, str(path)])
+            assert result.exit_code == 1 and "Traceback" not in result.output
+            assert "permission denied" in result.output
+    finally:
+        path.parent.chmod(0o755)
+
+
+def test_a_read_only_folder_is_refused_in_a_dry_run(tmp_path, monkeypatch):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    real_access = os.access
+    monkeypatch.setattr(batch.os, "access", lambda p, mode: False if Path(p) == tmp_path
+                        else real_access(p, mode))
+    outcome = batch.regenerate([path], dry_run=True)[0]
+    assert outcome.result == "refused"
+    assert f"cannot write in {tmp_path}: permission denied" in outcome.message
+
+
+def test_a_read_only_workbook_is_refused(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    path.chmod(0o444)
+    outcome = regenerate(path)
+    assert outcome.result == "refused"
+    assert outcome.message == "is read-only; make it writable to regenerate it"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]
+
+
+def test_a_symlink_stays_a_link_and_its_target_is_regenerated(tmp_path):
+    real = write(example_entries(), tmp_path / "store" / "real.xlsx")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(real)
+    old, inode = real.read_bytes(), real.stat().st_ino
+    outcome = regenerate(link)
+    assert outcome.result == "regenerated", outcome.message
+    assert link.is_symlink() and link.resolve() == real
+    assert real.stat().st_ino != inode  # the target was replaced (the new file, not the link)
+    assert entries_of(real) == example_entries()
+    backups = list(tmp_path.glob("link.*.bak.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == old
+
+
+def test_a_backup_that_cannot_be_written_leaves_nothing_behind(tmp_path, monkeypatch):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    before = path.read_bytes()
+    real_copy = shutil.copyfileobj
+
+    def disk_full(src, dst, *args):
+        real_copy(src, dst, 1000) if False else dst.write(src.read(1000))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.shutil, "copyfileobj", disk_full)
+    outcome = regenerate(path)
+    assert outcome.result == "failed"
+    assert "no space left on the device" in outcome.message
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]  # no 0-byte backup
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 400 KB tmpfs, where the machine allows mounting one (root in a container)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mount)],
+            capture_output=True, check=False).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield mount
+    finally:
+        gc.collect()  # a failed save's zip file may still hold a file open there
+        if subprocess.run(["umount", str(mount)], capture_output=True,
+                          check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder: Path, leave: int) -> None:
+    """Fill the file system of ``folder`` until about ``leave`` bytes are free."""
+    free = shutil.disk_usage(folder).free
+    (folder / "filler").write_bytes(b"\0" * max(free - leave, 0))
+
+
+def test_a_full_disk_fails_one_file_cleanly(small_disk, tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    target = small_disk / "w.xlsx"
+    shutil.copy(path, target)
+    fill(small_disk, 20_000)
+    outcome = regenerate(target)
+    assert outcome.result == "failed"
+    assert f"cannot write in {small_disk}: no space left on the device" in outcome.message
+    assert target.read_bytes() == path.read_bytes()
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "w.xlsx"]
+
+
+def test_a_full_disk_fails_template_and_report_with_one_line(small_disk, tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    fill(small_disk, 8_000)
+    runner = CliRunner()
+    for args in (["template", "--out", str(small_disk / "t.xlsx")],
+                 ["report", str(path), "--out", str(small_disk / "r.xlsx")]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+        assert "no space left on the device" in result.output
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
+
+
+def test_temporaries_of_a_killed_run_are_ignored(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    shutil.copy(path, tmp_path / ".w.abc123.tmp.xlsx")  # what a killed run leaves
+    assert files.find_workbooks([tmp_path]) == [path]
+
+
+# --- 6. report as sturdy as regenerate -----------------------------------------------------
+
+def with_formula(path: Path, cell: str, formula: str, cached: str | None) -> Path:
+    """Type a formula into an input cell, with the value a spreadsheet program saved."""
+    wb = load_workbook(path)
+    wb["Register"][cell] = formula
+    wb.save(path)
+    if cached is not None:
+        patch(path, REGISTER_PART, lambda t: t.replace(
+            f"<f>{formula[1:]}</f><v />", f"<f>{formula[1:]}</f><v>{cached}</v>"))
+    return path
+
+
+def report(*args) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["report", *map(str, args)])
+    assert "Traceback" not in result.output and result.exception in (None,) or \
+        isinstance(result.exception, SystemExit)
+    return result.exit_code, result.output
+
+
+def test_an_input_formula_counts_by_its_cached_value(tmp_path):
+    plain = write(example_entries(), tmp_path / "a" / "plain.xlsx")
+    code, expected = report(plain, "--out", tmp_path / "a.xlsx")
+    typed = write(example_entries(), tmp_path / "b" / "typed.xlsx")
+    with_formula(typed, "G2", "=7000000+400000", "7400000")  # FLX-001 consumed 7,400,000
+    code2, output = report(typed, "--out", tmp_path / "b.xlsx")
+    assert code == code2 == 0, output
+    total = re.search(r"value at risk \$([\d,]+)", expected).group(1)
+    assert f"value at risk ${total}." in output and "12 entries" in output
+
+
+def test_a_date_formula_counts_by_its_cached_serial(tmp_path):
+    plain = write(example_entries(), tmp_path / "a" / "plain.xlsx")
+    _, expected = report(plain, "--out", tmp_path / "a.xlsx")
+    typed = write(example_entries(), tmp_path / "b" / "typed.xlsx")
+    with_formula(typed, "H2", "=DATE(2026,1,1)", "46023")  # FLX-001's start: serial 46023
+    code, output = report(typed, "--out", tmp_path / "b.xlsx")
+    assert code == 0, output
+    total = re.search(r"value at risk \$([\d,]+)", expected).group(1)
+    assert f"value at risk ${total}." in output
+
+
+def test_an_input_formula_without_a_value_needs_recalculation(tmp_path):
+    typed = write(example_entries(), tmp_path / "typed.xlsx")
+    with_formula(typed, "G2", "=7000000+400000", None)
+    code, output = report(typed, "--out", tmp_path / "r.xlsx")
+    assert code == 1
+    assert re.search(r"typed\.xlsx: Register row 2 \(ID FLX-001\), Consumed to date: needs "
+                     r"recalculation", output)
+    assert "11 entries in 1 workbook," in output
+
+
+def test_bad_entries_are_listed_and_left_out(tmp_path):
+    entries = example_entries()
+    entries.register[1]["balance"] = "50,000"  # FLX-002, row 3
+    entries.register[2]["consumed"] = "#N/A"  # FLX-003, row 4
+    del entries.register[3]["start"]  # DC-001, row 5
+    path = write(entries, tmp_path / "w.xlsx")
+    code, output = report(path, "--out", tmp_path / "r.xlsx")
+    assert code == 1
+    assert "Register row 3 (ID FLX-002), Contracted balance: '50,000' is not a number" in output
+    assert "Register row 4 (ID FLX-003), Consumed to date: '#N/A' is not a number" in output
+    assert "Register row 5 (ID DC-001), Start date: is blank" in output
+    assert "9 entries in 1 workbook," in output
+
+
+def test_each_file_is_read_once_and_the_report_never_reads_itself(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    (tmp_path / "again.xlsx").symlink_to(path)
+    out = tmp_path / "report.xlsx"
+    for _ in range(2):  # the second run finds the first run's report in the folder
+        code, output = report(tmp_path, path, "./" + os.path.relpath(path), "--out", out)
+        assert code == 0, output
+        assert "12 entries in 1 workbook," in output and "refused" not in output
+
+
+def test_only_xlcredits_own_backup_names_are_skipped(tmp_path):
+    write(example_entries(), tmp_path / "Ops.bak.xlsx")  # what `build --by` writes for "Ops.bak"
+    write(example_entries(), tmp_path / "Ops.20261124-061826.bak.xlsx")  # a backup
+    code, output = report(tmp_path, "--out", tmp_path.parent / f"{tmp_path.name}-r.xlsx")
+    assert code == 0 and "12 entries in 1 workbook," in output
+    outcomes = batch.regenerate([tmp_path])
+    assert [o.path.name for o in outcomes] == ["Ops.bak.xlsx"]
+
+
+def test_the_as_of_date_is_printed_and_written(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    code, output = report(path, "--out", tmp_path / "r.xlsx")
+    assert code == 0 and "as of 2026-10-31" in output  # the example's as-of date
+    wb = load_workbook(tmp_path / "r.xlsx")
+    rows = list(wb["Entries"].iter_rows(values_only=True))
+    at = next(i for i, r in enumerate(rows) if "As of" in r and "ID" in r)  # below the title
+    header = rows[at]
+    values = {row[header.index("As of")] for row in rows[at + 1:]}
+    assert {v.date() for v in values if v is not None} == {date(2026, 10, 31)}
+
+
+def test_carried_formula_keeps_its_text_and_cached_value_is_not_identity():
+    a, b = Formula("=1+1"), Formula("=1+1")
+    a.cached = 2
+    assert a == b and template_entries() == template_entries()
