@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date
 
 from openpyxl import Workbook
@@ -312,16 +313,20 @@ def build_register(wb: Workbook, entries: list[dict], rows: int) -> None:
     for col, column in enumerate(s.REGISTER, 1):
         letter = get_column_letter(col)
         define(wb, f"Reg_{column.key}", "Register", absolute(col, FIRST_ROW, col, last))
+        style = ws.cell(FIRST_ROW, col)  # styled once; the column's cells share its style
+        style.number_format = column.number_format
+        if column.is_input:
+            style.protection, style.fill, style.font = UNLOCKED, INPUT_FILL, INPUT_FONT
+        else:
+            style.fill = FORMULA_FILL
         for row in range(FIRST_ROW, last + 1):
             cell = ws.cell(row, col)
-            cell.number_format = column.number_format
+            cell._style = copy(style._style)  # as openpyxl copies styles: no re-hashing
             if column.is_input:
-                cell.protection, cell.fill, cell.font = UNLOCKED, INPUT_FILL, INPUT_FONT
                 entry = entries[row - FIRST_ROW] if row - FIRST_ROW < len(entries) else {}
                 put(cell, entry.get(column.key))
             else:
                 cell.value = register_formula(column, row)
-                cell.fill = FORMULA_FILL
         if column.is_input:
             dv = validation(column, f"{letter}{FIRST_ROW}", last)
             if dv:
