@@ -49,6 +49,7 @@ def test_frozen_versions_exist_for_every_released_schema():
                                         for v in range(1, s.SCHEMA_VERSION + 1)]
 
 
+@pytest.mark.slow  # builds, fills and regenerates every released template
 @pytest.mark.parametrize("frozen", FROZEN, ids=lambda p: p.stem)
 def test_migration_from_each_frozen_template(frozen, tmp_path):
     """Fill the frozen template as a user would (by header text and names), regenerate."""
@@ -374,6 +375,7 @@ def note_worker(folder: str) -> None:
     (Path(folder) / str(os.getpid())).touch()
 
 
+@pytest.mark.slow  # four workbooks through a process pool
 def test_cli_jobs_use_several_processes(tmp_path, monkeypatch):
     books, workers = tmp_path / "books", tmp_path / "workers"
     books.mkdir()
