@@ -97,13 +97,15 @@ def options_used(ctx) -> str:
     return " ".join(given) or "none"
 
 
-def tell(written) -> None:
-    """Print every file written, and the backup kept of any it replaced."""
+def tell(written, what: str | None = None) -> None:
+    """Print every file written (``what`` it is, if said), and the backup kept of any it
+    replaced."""
     for path, outcome in written:
+        name = f"{what}, {path}" if what else str(path)
         if outcome == "unchanged":
-            click.echo(f"Up to date: {path} (nothing written)")
+            click.echo(f"Up to date: {name} (nothing written)")
             continue
-        click.echo(f"Wrote {path}")
+        click.echo(f"Wrote {name}")
         if outcome != "written":
             click.echo(f"  {path.name} had other content: the old file is kept as {outcome}")
 
@@ -128,13 +130,7 @@ EXAMPLE_PATH = Path("workbooks") / "example.xlsx"
 def write(wb, path: Path, what: str) -> None:
     if not path.parent.is_dir():  # only a default path gets here (see out_file)
         click.echo(f"Created folder {path.parent}")
-    outcome = save_workbook(wb, path)
-    if outcome == "unchanged":
-        click.echo(f"Up to date: {what}, {path}")
-        return
-    click.echo(f"Wrote {what}: {path}")
-    if outcome != "written":
-        click.echo(f"  {path.name} had other content: the old file is kept as {outcome}")
+    tell([(path, save_workbook(wb, path))], what)
 
 
 @main.command()

@@ -277,13 +277,11 @@ def _notes(path: Path, wb, ws) -> dict:
     return {ref: Note(**values) for ref, values in found.items()}
 
 
-@lru_cache(maxsize=4)
-def blank_reference(register_rows: int) -> tuple[frozenset, dict]:
-    """The blank template with that many register rows: its input cells (where users may
-    type) and the value of every other cell, keyed by (sheet, coordinate)."""
-    blank = build(template_entries(), register_rows)
+def _reference_cells(wb) -> tuple[frozenset, dict]:
+    """A template's input cells (unlocked: where users may type) and the value of every
+    other cell, keyed by (sheet, coordinate)."""
     inputs, values = set(), {}
-    for ws in blank.worksheets:
+    for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
                 if c.protection.locked is False:
@@ -291,6 +289,14 @@ def blank_reference(register_rows: int) -> tuple[frozenset, dict]:
                 elif c.value is not None:
                     values[(ws.title, c.coordinate)] = c.value
     return frozenset(inputs), values
+
+
+@lru_cache(maxsize=4)
+def blank_reference(register_rows: int) -> tuple[frozenset, dict]:
+    """The blank template with that many register rows: its input cells (where users may
+    type) and the value of every other cell, keyed by (sheet, coordinate)."""
+    blank = build(template_entries(), register_rows)
+    return _reference_cells(blank)
 
 
 @lru_cache(maxsize=4)
@@ -303,14 +309,7 @@ def released_reference(version: int, register_rows: int) -> tuple[frozenset, dic
         if not frozen.exists():
             raise ReadError(Path(name), f"schema {version} has no migration")
         wb = open_xlsx(frozen, read_only=False)
-    inputs, values = set(), {}
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                if c.protection.locked is False:
-                    inputs.add((ws.title, c.coordinate))
-                elif c.value is not None:
-                    values[(ws.title, c.coordinate)] = c.value
+    inputs, values = _reference_cells(wb)
     register = wb["Register"]
     for cell in register[2]:  # rows the frozen file lacks: its row 2, moved down
         if isinstance(cell.value, str) and cell.value.startswith("="):
