@@ -24,3 +24,21 @@ def test_regenerate_a_workbook_with_dates_twice_is_up_to_date(tmp_path):
         assert "up to date" in result.output and "regenerated" not in result.output
         assert book.read_bytes() == before
         assert list(book.parent.glob("*.bak.xlsx")) == []
+
+
+def _example(tmp_path) -> Path:
+    with CliRunner().isolated_filesystem(temp_dir=tmp_path) as d:
+        assert invoke("example").exit_code == 0
+        return Path(d) / "workbooks" / "example.xlsx"
+
+
+def test_report_text_in_grace_days_is_left_out_not_a_traceback(tmp_path):
+    from openpyxl import load_workbook
+    book = _example(tmp_path)
+    wb = load_workbook(book)
+    wb["Register"]["J2"] = "ten"  # Grace days of FLX-001, typed as text (e.g. pasted)
+    wb.save(book)
+    result = invoke("report", book, "--out", tmp_path / "r.xlsx")
+    assert result.exit_code == 1, result.output
+    assert "row 2 (ID FLX-001), Grace days: 'ten' is not a number" in result.output
+    assert "11 entries in 1 workbook" in result.output  # the other eleven counted

@@ -66,7 +66,7 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
     return written
 
 
-NUMBERS = ("balance", "consumed", "unit_value", "planned")
+NUMBERS = ("balance", "consumed", "unit_value", "planned", "grace_days")
 DATES = ("start", "expiry")
 
 
