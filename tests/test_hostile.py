@@ -42,3 +42,23 @@ def test_report_text_in_grace_days_is_left_out_not_a_traceback(tmp_path):
     assert result.exit_code == 1, result.output
     assert "row 2 (ID FLX-001), Grace days: 'ten' is not a number" in result.output
     assert "11 entries in 1 workbook" in result.output  # the other eleven counted
+
+
+def test_calendar_two_entries_with_one_id_get_their_own_events(tmp_path):
+    # a duplicated ID (the workbook's check flags it, but it happens): two entitlements,
+    # two expiry events; with one UID a calendar program keeps only one of them
+    from openpyxl import load_workbook
+    book = _example(tmp_path)
+    wb = load_workbook(book)
+    ws = wb["Register"]
+    for c in range(1, 16):
+        ws.cell(14, c).value = ws.cell(2, c).value  # FLX-001 again
+    ws["C14"], ws["D14"] = "Second Flex contract", "C-999"
+    wb.save(book)
+    out = tmp_path / "x.ics"
+    result = invoke("calendar", book, "--out", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    uids = [line for line in text.splitlines() if line.startswith("UID:")]
+    assert len(uids) == len(set(uids))
+    assert text.count("SUMMARY:FLX-001 expires:") == 2

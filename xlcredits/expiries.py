@@ -110,6 +110,7 @@ def plan(df: pd.DataFrame, reminders=DEFAULT_REMINDERS, cadence: bool = False,
     ``workbook`` and ``as_of`` columns). Reminders falling before the as-of date are left
     out; so are entries whose last usable day is before it."""
     out = Plan()
+    seen: dict[tuple[str, str], int] = {}
     for _, row in df.iterrows():
         row = row.to_dict()
         key = _entry_key(row)
@@ -126,6 +127,9 @@ def plan(df: pd.DataFrame, reminders=DEFAULT_REMINDERS, cadence: bool = False,
             out.past.append(label)
             continue
         workbook = Path(row["workbook"]).name
+        n = seen[workbook, key] = seen.get((workbook, key), 0) + 1
+        if n > 1:  # a duplicate ID (or two workbooks of one name): its own UIDs, not a clash
+            key = f"{key}#{n}"
         text = _describe(row, last)
         out.events.append(Event(_uid(workbook, key, "expiry"), "expiry", last,
                                 f"{entry_id} expires: {what}", text))
