@@ -62,3 +62,17 @@ def test_calendar_two_entries_with_one_id_get_their_own_events(tmp_path):
     uids = [line for line in text.splitlines() if line.startswith("UID:")]
     assert len(uids) == len(set(uids))
     assert text.count("SUMMARY:FLX-001 expires:") == 2
+
+
+def test_build_a_bad_value_in_a_later_group_writes_no_workbook(tmp_path):
+    # the first owner's lines are good, the second owner's line 3 is not: the command
+    # stops with the line named, and no half of the split is left in the folder
+    data = tmp_path / "export.csv"
+    data.write_bytes(
+        "ID;Credit type;Contracted balance;Consumed to date;Start date;Expiry date;Owner\r\n"
+        "A-1;Flex Credits;1.000;10;15/01/2026;31/12/2026;Zoë Müller\r\n"
+        "A-2;Flex Credits;2.000;abc;15/01/2026;31/12/2026;Jörg\r\n".encode("cp1252"))
+    result = invoke("build", data, "--by", "Owner", "--out", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert "Consumed to date (line 3)='abc' is not a number" in result.output
+    assert list((tmp_path / "out").glob("*.xlsx")) == []
