@@ -76,3 +76,19 @@ def test_build_a_bad_value_in_a_later_group_writes_no_workbook(tmp_path):
     assert result.exit_code == 1, result.output
     assert "Consumed to date (line 3)='abc' is not a number" in result.output
     assert list((tmp_path / "out").glob("*.xlsx")) == []
+
+
+def test_calendar_never_writes_inf(tmp_path):
+    # 1e308 credits at $1e10 each: the value at risk overflows a double; the report refuses
+    # it, the calendar said "Value at risk: $inf" (README: never inf)
+    from openpyxl import load_workbook
+    book = _example(tmp_path)
+    wb = load_workbook(book)
+    wb["Register"]["F2"], wb["Register"]["G2"], wb["Register"]["K2"] = 1e308, 0, 1e10
+    wb.save(book)
+    out = tmp_path / "x.ics"
+    result = invoke("calendar", book, "--out", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text().replace("\r\n ", "")  # unfold the lines
+    assert "$inf" not in text and "$nan" not in text
+    assert "Value at risk: too large to compute" in text

@@ -18,6 +18,7 @@ event's kind, so that importing a newer file updates the events instead of dupli
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -97,7 +98,8 @@ def _describe(row, last: date) -> str:
         f"Contract: {_text(row.get('contract')) or '(none)'}",
         f"Remaining balance: {row['remaining']:,.0f} {_text(row.get('unit'))}".rstrip(),
         f"Projected lapse: {row['lapse']:,.0f}",
-        f"Value at risk: ${row['value_at_risk']:,.2f}",
+        f"Value at risk: ${row['value_at_risk']:,.2f}" if math.isfinite(row["value_at_risk"])
+        else "Value at risk: too large to compute; check the balance and unit value",
         f"Alert: {row['alert'] or 'OK'}",
         f"As of {_day(row['as_of']):%Y-%m-%d}, from {name} ({row['workbook']})",
     ]
