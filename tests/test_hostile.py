@@ -92,3 +92,16 @@ def test_calendar_never_writes_inf(tmp_path):
     text = out.read_text().replace("\r\n ", "")  # unfold the lines
     assert "$inf" not in text and "$nan" not in text
     assert "Value at risk: too large to compute" in text
+
+
+def test_logins_period_ending_in_9999_is_a_usage_error(tmp_path):
+    # 9999-12 was a traceback (ValueError: year 10000 is out of range)
+    history = tmp_path / "h.csv"
+    history.write_text("Username,Login Time,Login Type,Status\n"
+                       "a@x.com,2026-01-15T23:30:05.000Z,Chatter Communities External User,"
+                       "Success\n")
+    result = CliRunner().invoke(main, ["logins", str(history), "--login-price", "2",
+                                       "--member-price", "5", "--period", "2026-01",
+                                       "9999-12"])
+    assert result.exit_code == 2, result.output
+    assert "9999-12" in result.output and "give a month before 9999-12" in result.output
