@@ -105,3 +105,24 @@ def test_logins_period_ending_in_9999_is_a_usage_error(tmp_path):
                                        "9999-12"])
     assert result.exit_code == 2, result.output
     assert "9999-12" in result.output and "give a month before 9999-12" in result.output
+
+
+def test_calendar_expiry_at_the_end_of_time(tmp_path):
+    # expiry 9999-12-31 plus 30 grace days was a traceback (OverflowError); so was a
+    # weekly review from --as-of 9999-12-31 (its Monday is in year 10000)
+    from datetime import datetime
+    from openpyxl import load_workbook
+    book = _example(tmp_path)
+    wb = load_workbook(book)
+    ws = wb["Register"]
+    ws["I2"], ws["J2"] = datetime(9999, 12, 31), 30  # FLX-001
+    ws["I3"] = datetime(9999, 12, 31)  # FLX-002, no grace
+    wb.save(book)
+    out = tmp_path / "x.ics"
+    result = invoke("calendar", book, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "after 9999-12-31 (check the dates): FLX-001" in result.output
+    assert "SUMMARY:FLX-002 expires" in out.read_text()
+    result = invoke("calendar", book, "--out", out, "--as-of", "9999-12-31")
+    assert result.exit_code == 0, result.output
+    assert "1 entry" in result.output  # FLX-002, on its last usable day

@@ -465,5 +465,8 @@ def calendar_command(paths, out: Path, remind, as_of, cadence):
                    f"({'; '.join(calendar.past[:5])}{'; ...' if len(calendar.past) > 5 else ''}).")
     if calendar.undated:
         click.echo(f"Left out, no expiry date: {'; '.join(calendar.undated)}.")
+    if calendar.beyond:
+        click.echo("Left out, expiry plus grace days after 9999-12-31 (check the dates): "
+                   f"{'; '.join(calendar.beyond)}.")
     if refused or left_out:
         raise SystemExit(1)

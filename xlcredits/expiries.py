@@ -51,6 +51,7 @@ class Plan:
     events: list[Event] = field(default_factory=list)
     past: list[str] = field(default_factory=list)  # entries past their last usable day
     undated: list[str] = field(default_factory=list)  # entries without an expiry date
+    beyond: list[str] = field(default_factory=list)  # last usable day after 9999-12-31
 
     def count(self, kind: str) -> int:
         return sum(e.kind == kind or e.kind.startswith(kind + "-") for e in self.events)
@@ -124,7 +125,11 @@ def plan(df: pd.DataFrame, reminders=DEFAULT_REMINDERS, cadence: bool = False,
             out.undated.append(label)
             continue
         as_of = _day(row["as_of"])
-        last = last_usable_day(row["expiry"], row.get("grace_days"))
+        try:
+            last = last_usable_day(row["expiry"], row.get("grace_days"))
+        except OverflowError:  # expiry plus grace days is past the last date there is
+            out.beyond.append(label)
+            continue
         if last < as_of:
             out.past.append(label)
             continue
@@ -142,8 +147,9 @@ def plan(df: pd.DataFrame, reminders=DEFAULT_REMINDERS, cadence: bool = False,
                                         f"remind-{days}", day,
                                         f"In {days} day{'s' * (days != 1)} {entry_id} expires: {what}",
                                         text))
-        monday = as_of + timedelta(days=-as_of.weekday() % 7)  # the first on or after as_of
-        if row["alert"] == "LAPSE RISK" and monday <= last:
+        monday = as_of + timedelta(days=-as_of.weekday() % 7) \
+            if as_of <= date.max - timedelta(days=6) else date.max  # first on or after as_of
+        if row["alert"] == "LAPSE RISK" and monday <= last and monday.weekday() == 0:
             out.events.append(Event(_uid(workbook, key, "review"), "review", monday,
                                     f"Weekly lapse review of {entry_id}: {what}", text,
                                     {"freq": "weekly", "until": last}))
@@ -191,7 +197,8 @@ def to_ics(events: list[Event], stamp: datetime | None = None) -> bytes:
         ev.add("uid", e.uid)
         ev.add("dtstamp", stamp)
         ev.add("dtstart", e.day)
-        ev.add("dtend", e.day + timedelta(days=1))
+        if e.day < date.max:  # without DTEND an all-day event lasts its day (RFC 5545)
+            ev.add("dtend", e.day + timedelta(days=1))
         ev.add("summary", e.title)
         ev.add("description", e.description)
         ev.add("categories", ["xlcredits", e.kind.split("-")[0]])
