@@ -126,3 +126,15 @@ def test_calendar_expiry_at_the_end_of_time(tmp_path):
     result = invoke("calendar", book, "--out", out, "--as-of", "9999-12-31")
     assert result.exit_code == 0, result.output
     assert "1 entry" in result.output  # FLX-002, on its last usable day
+
+
+def test_calendar_cadence_of_an_empty_register(tmp_path):
+    # the command lets --cadence run without entries; it was a traceback (KeyError 'as_of')
+    assert invoke("template", "--out", tmp_path / "t.xlsx").exit_code == 0
+    out = tmp_path / "x.ics"
+    result = invoke("calendar", tmp_path / "t.xlsx", "--out", out, "--cadence")
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "SUMMARY:Update the credits register" in text
+    assert "SUMMARY:Quarterly credits review" in text
+    assert "expires" not in text

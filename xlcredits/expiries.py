@@ -154,7 +154,7 @@ def plan(df: pd.DataFrame, reminders=DEFAULT_REMINDERS, cadence: bool = False,
                                     f"Weekly lapse review of {entry_id}: {what}", text,
                                     {"freq": "weekly", "until": last}))
     if cadence:
-        start = today or min((_day(d) for d in df["as_of"]), default=date.today())
+        start = today or min((_day(d) for d in df.get("as_of", ())), default=date.today())
         out.events += _cadence(start)
     return out
 
