@@ -138,3 +138,18 @@ def test_calendar_cadence_of_an_empty_register(tmp_path):
     assert "SUMMARY:Update the credits register" in text
     assert "SUMMARY:Quarterly credits review" in text
     assert "expires" not in text
+
+
+def test_creditdepletion_over_a_range_says_not_before_expiry():
+    # a range in: the entry that does not run out showed a blank (None) instead of the
+    # "not before expiry" one cell gets. Hand computation: 900 used in the 182 days
+    # 2026-01-01..07-01, 100 left at 900/182 a day lasts 20.2 days: 2026-07-22
+    from datetime import datetime
+    from xlcredits.udfs import CREDITDEPLETION
+    one = CREDITDEPLETION(1000.0, 300.0, "2026-01-01", "2026-12-31", "2026-07-01")
+    assert one == "not before expiry"
+    got = CREDITDEPLETION([[1000.0], [1000.0]], [[300.0], [900.0]], "2026-01-01",
+                          "2026-12-31", "2026-07-01")
+    assert got == [["not before expiry"], [datetime(2026, 7, 22)]]
+    assert CREDITDEPLETION([1000.0, 1000.0], 300.0, "2026-01-01", "2026-12-31",
+                           "2026-07-01") == ["not before expiry"] * 2
