@@ -153,3 +153,24 @@ def test_creditdepletion_over_a_range_says_not_before_expiry():
     assert got == [["not before expiry"], [datetime(2026, 7, 22)]]
     assert CREDITDEPLETION([1000.0, 1000.0], 300.0, "2026-01-01", "2026-12-31",
                            "2026-07-01") == ["not before expiry"] * 2
+
+
+def test_usagedrawdown_header_in_another_order_is_refused_not_misread():
+    # the header row was only skipped: columns were read by position whatever it said,
+    # so Start, Expiry, Quantity pasted in that order read the quantity as a 1902 start
+    # date ("C1=1902-09-26 expires before it starts"); a usage table headed Date, Product,
+    # Usage type, Quantity said "Quantity is blank"; Subtype and Environment swapped were
+    # read silently wrong
+    from xlcredits.udfs import USAGEDRAWDOWN
+    usage = [["2026-01-15", "Flex", "Action", None, None, 100.0]]
+    pasted = [["Contract", "Product", "Start", "Expiry", "Quantity"],
+              ["C1", "Flex", 46023.0, 46112.0, 1000.0]]  # 2026-01-01, 2026-03-31
+    got = USAGEDRAWDOWN(pasted, usage)
+    assert isinstance(got, str) and got.startswith(
+        "USAGEDRAWDOWN: entitlements column 3='Start' is not Quantity; put the columns in "
+        "this order: Contract, Product, Quantity, Start, Expiry")
+    # the order the help gives still works: 1000 new, 100 drawn in January, 900 left
+    right = [["Contract", "Product", "Quantity", "Start", "Expiry"],
+             ["C1", "Flex", 1000.0, 46023.0, 46112.0]]
+    assert USAGEDRAWDOWN(right, usage)[1][:8] == ["2026-01", "Flex", "C1", 0.0, 1000.0,
+                                                  100.0, 0.0, 900.0]
