@@ -174,3 +174,17 @@ def test_usagedrawdown_header_in_another_order_is_refused_not_misread():
              ["C1", "Flex", 1000.0, 46023.0, 46112.0]]
     assert USAGEDRAWDOWN(right, usage)[1][:8] == ["2026-01", "Flex", "C1", 0.0, 1000.0,
                                                   100.0, 0.0, 900.0]
+
+
+def test_report_counts_a_hard_linked_workbook_once(tmp_path):
+    # two names of one file (a hard link) were read as two workbooks: the report counted
+    # every entry twice (24 entries, double the value at risk); the example alone has 12
+    import os
+    book = _example(tmp_path)
+    folder = tmp_path / "books"
+    folder.mkdir()
+    os.replace(book, folder / "a.xlsx")
+    os.link(folder / "a.xlsx", folder / "b.xlsx")
+    result = invoke("report", folder, "--out", tmp_path / "r.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "12 entries in 1 workbook" in result.output

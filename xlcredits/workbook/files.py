@@ -306,6 +306,11 @@ def find_workbooks(paths) -> list[Path]:
             if c.name.startswith((".", "~$")) or BACKUP.fullmatch(c.name):
                 continue
             real = os.path.realpath(c)
+            try:  # a hard link, or another spelling on a case-blind disk: the same file
+                st = os.stat(c)
+                real = (st.st_dev, st.st_ino) if st.st_ino else real
+            except OSError:
+                pass
             if real not in seen:  # the same file by two paths (or twice) is one file
                 seen.add(real)
                 found.append(c)
