@@ -56,7 +56,7 @@ def phase(name: str, folder: Path) -> None:
     else:
         from xlcredits.batch import regenerate
         jobs = 2 if name == "regenerate-jobs2" else 1
-        outcomes = regenerate(files, backup_dir=folder / "backups", jobs=jobs)
+        outcomes = regenerate(files, backup_dir=folder / "backups", jobs=jobs, force=True)
         assert all(o.result == "regenerated" for o in outcomes), outcomes
     seconds = time.perf_counter() - start
     peak_mb = max(resource.getrusage(who).ru_maxrss / 1024

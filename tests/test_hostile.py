@@ -111,6 +111,7 @@ def test_calendar_expiry_at_the_end_of_time(tmp_path):
     # expiry 9999-12-31 plus 30 grace days was a traceback (OverflowError); so was a
     # weekly review from --as-of 9999-12-31 (its Monday is in year 10000)
     from datetime import datetime
+
     from openpyxl import load_workbook
     book = _example(tmp_path)
     wb = load_workbook(book)
@@ -145,6 +146,7 @@ def test_creditdepletion_over_a_range_says_not_before_expiry():
     # "not before expiry" one cell gets. Hand computation: 900 used in the 182 days
     # 2026-01-01..07-01, 100 left at 900/182 a day lasts 20.2 days: 2026-07-22
     from datetime import datetime
+
     from xlcredits.udfs import CREDITDEPLETION
     one = CREDITDEPLETION(1000.0, 300.0, "2026-01-01", "2026-12-31", "2026-07-01")
     assert one == "not before expiry"
