@@ -190,3 +190,19 @@ def test_report_counts_a_hard_linked_workbook_once(tmp_path):
     result = invoke("report", folder, "--out", tmp_path / "r.xlsx")
     assert result.exit_code == 0, result.output
     assert "12 entries in 1 workbook" in result.output
+
+
+def test_report_out_naming_an_input_register_is_a_usage_error(tmp_path):
+    # the report left its own output out of the inputs, so `report x.xlsx --out x.xlsx`
+    # said "no register entries found", and with a second input wrote the report over
+    # the register x.xlsx
+    import shutil
+    book = _example(tmp_path)
+    other = tmp_path / "other.xlsx"
+    shutil.copy(book, other)
+    before = book.read_bytes()
+    for inputs in ([book], [book, other]):
+        result = invoke("report", *inputs, "--out", book)
+        assert result.exit_code == 2, result.output
+        assert "is one of the workbooks to report on" in result.output
+    assert book.read_bytes() == before
