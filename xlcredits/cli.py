@@ -263,6 +263,9 @@ def report(ctx, paths, out: Path):
     state and expiry quarter, and the entries at risk, highest first. An input formula
     counts by the value its spreadsheet program saved; an entry that cannot be counted
     (a bad value, a formula never calculated) is listed and left out (exit 1)."""
+    if out.exists() and any(p.is_file() and p.samefile(out) for p in paths):
+        raise click.BadParameter(f"{out} is one of the workbooks to report on; name another "
+                                 "file for the report", param_hint="'--out'")
     df, refused, left_out = collect(paths, exclude=[out, out.with_suffix(".csv")])
     for path, reason in refused:
         click.echo(f"refused: {path}: {reason}", err=True)
@@ -461,5 +464,8 @@ def calendar_command(paths, out: Path, remind, as_of, cadence):
                    f"({'; '.join(calendar.past[:5])}{'; ...' if len(calendar.past) > 5 else ''}).")
     if calendar.undated:
         click.echo(f"Left out, no expiry date: {'; '.join(calendar.undated)}.")
+    if calendar.beyond:
+        click.echo("Left out, expiry plus grace days after 9999-12-31 (check the dates): "
+                   f"{'; '.join(calendar.beyond)}.")
     if refused or left_out:
         raise SystemExit(1)

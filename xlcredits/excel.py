@@ -85,6 +85,11 @@ def to_excel(value, missing: str = "#NUM!"):
     if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.ndim in (1, 2) \
             and np.isfinite(value).all():
         return value.tolist()  # plain numbers: no element needs a look
+    if isinstance(value, np.ndarray) and value.dtype.kind == "M":  # as objects NaT is None
+        cells = np.empty(value.shape, dtype=object)
+        for i in np.ndindex(value.shape):
+            cells[i] = _to_cell(value[i], missing)
+        value = cells
     if isinstance(value, (np.ndarray, list, tuple)):
         arr = np.asarray(value, dtype=object)  # a table's rows are tuples of equal length
         if arr.ndim == 0:

@@ -18,6 +18,7 @@ event's kind, so that importing a newer file updates the events instead of dupli
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -50,6 +51,7 @@ class Plan:
     events: list[Event] = field(default_factory=list)
     past: list[str] = field(default_factory=list)  # entries past their last usable day
     undated: list[str] = field(default_factory=list)  # entries without an expiry date
+    beyond: list[str] = field(default_factory=list)  # last usable day after 9999-12-31
 
     def count(self, kind: str) -> int:
         return sum(e.kind == kind or e.kind.startswith(kind + "-") for e in self.events)
@@ -97,7 +99,8 @@ def _describe(row, last: date) -> str:
         f"Contract: {_text(row.get('contract')) or '(none)'}",
         f"Remaining balance: {row['remaining']:,.0f} {_text(row.get('unit'))}".rstrip(),
         f"Projected lapse: {row['lapse']:,.0f}",
-        f"Value at risk: ${row['value_at_risk']:,.2f}",
+        f"Value at risk: ${row['value_at_risk']:,.2f}" if math.isfinite(row["value_at_risk"])
+        else "Value at risk: too large to compute; check the balance and unit value",
         f"Alert: {row['alert'] or 'OK'}",
         f"As of {_day(row['as_of']):%Y-%m-%d}, from {name} ({row['workbook']})",
     ]
@@ -110,6 +113,7 @@ def plan(df: pd.DataFrame, reminders=DEFAULT_REMINDERS, cadence: bool = False,
     ``workbook`` and ``as_of`` columns). Reminders falling before the as-of date are left
     out; so are entries whose last usable day is before it."""
     out = Plan()
+    seen: dict[tuple[str, str], int] = {}
     for _, row in df.iterrows():
         row = row.to_dict()
         key = _entry_key(row)
@@ -121,11 +125,18 @@ def plan(df: pd.DataFrame, reminders=DEFAULT_REMINDERS, cadence: bool = False,
             out.undated.append(label)
             continue
         as_of = _day(row["as_of"])
-        last = last_usable_day(row["expiry"], row.get("grace_days"))
+        try:
+            last = last_usable_day(row["expiry"], row.get("grace_days"))
+        except OverflowError:  # expiry plus grace days is past the last date there is
+            out.beyond.append(label)
+            continue
         if last < as_of:
             out.past.append(label)
             continue
         workbook = Path(row["workbook"]).name
+        n = seen[workbook, key] = seen.get((workbook, key), 0) + 1
+        if n > 1:  # a duplicate ID (or two workbooks of one name): its own UIDs, not a clash
+            key = f"{key}#{n}"
         text = _describe(row, last)
         out.events.append(Event(_uid(workbook, key, "expiry"), "expiry", last,
                                 f"{entry_id} expires: {what}", text))
@@ -136,13 +147,14 @@ def plan(df: pd.DataFrame, reminders=DEFAULT_REMINDERS, cadence: bool = False,
                                         f"remind-{days}", day,
                                         f"In {days} day{'s' * (days != 1)} {entry_id} expires: {what}",
                                         text))
-        monday = as_of + timedelta(days=-as_of.weekday() % 7)  # the first on or after as_of
-        if row["alert"] == "LAPSE RISK" and monday <= last:
+        monday = as_of + timedelta(days=-as_of.weekday() % 7) \
+            if as_of <= date.max - timedelta(days=6) else date.max  # first on or after as_of
+        if row["alert"] == "LAPSE RISK" and monday <= last and monday.weekday() == 0:
             out.events.append(Event(_uid(workbook, key, "review"), "review", monday,
                                     f"Weekly lapse review of {entry_id}: {what}", text,
                                     {"freq": "weekly", "until": last}))
     if cadence:
-        start = today or min((_day(d) for d in df["as_of"]), default=date.today())
+        start = today or min((_day(d) for d in df.get("as_of", ())), default=date.today())
         out.events += _cadence(start)
     return out
 
@@ -185,7 +197,8 @@ def to_ics(events: list[Event], stamp: datetime | None = None) -> bytes:
         ev.add("uid", e.uid)
         ev.add("dtstamp", stamp)
         ev.add("dtstart", e.day)
-        ev.add("dtend", e.day + timedelta(days=1))
+        if e.day < date.max:  # without DTEND an all-day event lasts its day (RFC 5545)
+            ev.add("dtend", e.day + timedelta(days=1))
         ev.add("summary", e.title)
         ev.add("description", e.description)
         ev.add("categories", ["xlcredits", e.kind.split("-")[0]])

@@ -157,6 +157,8 @@ def month_range(first: str, last: str) -> list[str]:
     if not y or not end[0]:
         bad = first if not y else last
         raise InputError("--period", bad, "is not a month", "give months as 2026-01")
+    if end >= (9999, 12):  # the day after it is past the last date a calendar holds
+        raise InputError("--period", last, "is too late", "give a month before 9999-12")
     if (y, m) > end:
         raise InputError("--period", f"{first} {last}", "ends before it starts",
                          "give the first month, then the last")

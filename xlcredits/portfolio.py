@@ -50,7 +50,7 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
     for row in rows:
         key = row.get(by)
         groups.setdefault("unassigned" if key in (None, "") else str(key), []).append(row)
-    written, used = [], set()
+    books, used = [], set()
     for key, group in groups.items():
         name = safe_filename(key)
         n, stem = 1, name
@@ -61,12 +61,12 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
         fields = [{h: v for h, v in r.items() if h} for r in group]
         entries = Entries(register=register_rows(fields, order, rows.decimal_comma),
                           tco=template_entries().tco)
-        path = Path(out) / f"{name}.xlsx"
-        written.append((path, len(group), save_workbook(build(entries), path)))
-    return written
+        books.append((Path(out) / f"{name}.xlsx", len(group), entries))
+    # every line converted before the first file is written: a bad value writes nothing
+    return [(path, n, save_workbook(build(entries), path)) for path, n, entries in books]
 
 
-NUMBERS = ("balance", "consumed", "unit_value", "planned")
+NUMBERS = ("balance", "consumed", "unit_value", "planned", "grace_days")
 DATES = ("start", "expiry")
 
 

@@ -514,11 +514,28 @@ def range_records(rows, fields: tuple[Field, ...]) -> list[dict]:
     for i, r in enumerate(rows, 1):
         r = list(r) + [None] * (len(fields) - len(r))
         if i == 1 and _key(r[0]) == _key(fields[0].header):
+            _check_header(r, fields)
             continue  # a header row
         if all(_text(v) == "" for v in r):
             continue
         out.append({f.key: v for f, v in zip(fields, r)} | {"_line": i})
     return out
+
+
+def _check_header(row: list, fields: tuple[Field, ...]) -> None:
+    """A range's header row must name its columns in the order they are read (by position):
+    a table pasted in another order would otherwise be read silently wrong."""
+    def bare(text) -> str:
+        return re.sub(r"[^a-z0-9]", "", str(text or "").lower())
+    table = {id(ENTITLEMENT_FIELDS): "entitlements", id(USAGE_FIELDS): "usage",
+             id(MULTIPLIER_FIELDS): "multipliers"}.get(id(fields), "the range")
+    last = max(n for n, f in enumerate(fields) if not f.optional)
+    order = ", ".join(f.header for f in fields[:last + 1]) + (", ..." if fields[last + 1:]
+                                                               else "")
+    for n, (f, v) in enumerate(zip(fields, row), 1):
+        if _text(v) != "" and bare(v) not in {bare(x) for x in (f.header, *f.aliases)}:
+            raise InputError(f"{table} column {n}", _text(v), f"is not {f.header}",
+                             f"put the columns in this order: {order}")
 
 
 def to_entitlements(records: list[dict], source: str = "entitlements", order: str | None = None

@@ -17,7 +17,7 @@ import shutil
 import stat
 import tempfile
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -94,6 +94,8 @@ def content_digest(source) -> str:
             for c in row:
                 if c.value is not None:
                     value = float(c.value) if type(c.value) in (int, float) else c.value
+                    if type(value) is date:  # built in memory; a saved file reads a datetime
+                        value = datetime(value.year, value.month, value.day)
                     h.update(f"{c.coordinate}={value!r}|{c.data_type}|{c.number_format}"
                              f"|{c.protection.locked}\n".encode())
         for dv in ws.data_validations.dataValidation:
@@ -304,6 +306,11 @@ def find_workbooks(paths) -> list[Path]:
             if c.name.startswith((".", "~$")) or BACKUP.fullmatch(c.name):
                 continue
             real = os.path.realpath(c)
+            try:  # a hard link, or another spelling on a case-blind disk: the same file
+                st = os.stat(c)
+                real = (st.st_dev, st.st_ino) if st.st_ino else real
+            except OSError:
+                pass
             if real not in seen:  # the same file by two paths (or twice) is one file
                 seen.add(real)
                 found.append(c)
