@@ -75,11 +75,13 @@ def _project(balance, consumed, start_date, expiry_date, as_of=None, monthly_rat
                                                                  0.0)), minimum=0)
     require("grace_days", grace, grace <= MAX_GRACE_DAYS, "is longer than any contract's grace",
             f"enter at most {MAX_GRACE_DAYS} days")
+    graced = bool(np.any(grace))  # before broadcasting: usually a single 0
     bal, used, start, expiry, now, monthly, grace = broadcast(
         balance=bal, consumed=used, start_date=start, expiry_date=expiry, as_of=now,
         monthly_rate=monthly, grace_days=grace)
     check_order("expiry_date", expiry, "start_date", start)
-    expiry = expiry + grace.astype(np.int64)
+    if graced:  # usable through expiry + grace days (none, usually: no pass over the rows)
+        expiry = expiry + grace.astype(np.int64)
     before_start = now < start
     if before_start.any():
         elapsed = np.maximum(now - start + 1, 1)

@@ -22,7 +22,7 @@ from datetime import date
 import numpy as np
 
 from .dates import month_of_text, to_ordinal
-from .errors import InputError
+from .errors import InputError, plural
 from .inputs import broadcast, number_of_text, result, texts
 
 __all__ = [
@@ -689,7 +689,7 @@ def findings(result: Drawdown) -> list[str]:
                    "contracts has a usage rate (add a Usage rate to its entitlements).")
     for (kind, subtype, env), n in result.no_multiplier.items():
         out.append(f"No multiplier for {kind or '(blank)'} / {subtype or '(any)'} / {env}: "
-                   f"{n} usage lines counted at 1.")
+                   f"{plural(n, 'usage line')} counted at 1.")
     return out
 
 
