@@ -98,14 +98,15 @@ def options_used(ctx) -> str:
 
 
 def tell(written, what: str | None = None) -> None:
-    """Print every file written (``what`` it is, if said), and the backup kept of any it
-    replaced."""
-    for path, outcome in written:
+    """Print every file written (``what`` it is, if said; a third item of a file's tuple
+    is a detail shown after it), and the backup kept of any it replaced."""
+    for path, outcome, *detail in written:
         name = f"{what}, {path}" if what else str(path)
+        note = f" ({detail[0]})" if detail else ""
         if outcome == "unchanged":
-            click.echo(f"Up to date: {name} (nothing written)")
+            click.echo(f"Up to date: {name}{note or ' (nothing written)'}")
             continue
-        click.echo(f"Wrote {name}")
+        click.echo(f"Wrote {name}{note}")
         if outcome != "written":
             click.echo(f"  {path.name} had other content: the old file is kept as {outcome}")
 
@@ -242,13 +243,7 @@ def build_workbooks(data: Path, by: str, out: Path, date_order: str | None):
         if e.argument == "column":  # the --by column is not in the file
             raise click.BadParameter(str(e), param_hint="--by") from None
         raise
-    for path, rows, outcome in written:
-        if outcome == "unchanged":
-            click.echo(f"Up to date: {path} ({plural(rows, 'entry', 'entries')})")
-            continue
-        click.echo(f"Wrote {path} ({plural(rows, 'entry', 'entries')})")
-        if outcome != "written":
-            click.echo(f"  {path.name} had other content: the old file is kept as {outcome}")
+    tell((path, outcome, plural(rows, "entry", "entries")) for path, rows, outcome in written)
 
 
 @main.command()
