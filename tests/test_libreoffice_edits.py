@@ -131,3 +131,13 @@ def test_the_example_converted_by_libreoffice_regenerates_cleanly(tmp_path):
     assert result.exit_code == 0, result.output
     assert re.search(r"example\.xlsx +regenerated +12", result.output)
     assert entries_of(converted) == before
+
+
+@pytest.mark.parametrize("name", ["noedit", "sort", "comment", "hyperlink", "formula"])
+def test_libreoffice_saves_read_the_same_with_the_fast_reader(saved, name, monkeypatch):
+    """tables._FastSheet reads what LibreOffice writes exactly as openpyxl's parser does."""
+    from test_fast_sheet import both
+
+    fast, slow = both(saved[name], monkeypatch)
+    assert not isinstance(fast, str), fast
+    assert fast == slow

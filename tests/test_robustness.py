@@ -307,6 +307,24 @@ def test_a_shape_drawn_on_a_sheet_is_refused(tmp_path):
     assert "shapes or pictures drawn on a sheet" in outcome.message
 
 
+def test_a_what_if_data_table_on_a_users_sheet_is_refused(tmp_path):
+    """A data table (What-If Analysis) is no formula openpyxl can write back: refused, where
+    it was once carried as the text of a Python object."""
+    entries = example_entries()
+    path = write(entries, tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    ws = wb.create_sheet("What if")
+    ws["A1"] = 1
+    wb.save(path)
+    sheet = f"xl/worksheets/sheet{len(wb.sheetnames)}.xml"
+    table = '<c r="B2"><f t="dataTable" ref="B2:B3" dt2D="0" dtr="0" r1="A1"/><v>5</v></c>'
+    patch(path, sheet, lambda t: t.replace("</row>", "</row><row r=\"2\">" + table + "</row>",
+                                           1))
+    outcome = regenerate(path)
+    assert outcome.result == "refused", outcome
+    assert "What-If data tables" in outcome.message
+
+
 # --- 4. the file the user is working on wins ---------------------------------------------
 
 def test_a_workbook_saved_while_regenerating_is_left_as_the_user_saved_it(tmp_path,

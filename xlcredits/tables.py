@@ -15,20 +15,23 @@ import csv
 import gzip
 import io
 import itertools
+import logging
 import re
 import zipfile
 import zlib
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from xml.parsers.expat import ParserCreate
 
-import charset_normalizer
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.cell.text import Text
+from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE, is_date_format
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser, _cast_number
+from openpyxl.worksheet.formula import DataTableFormula
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
@@ -40,6 +43,7 @@ __all__ = ["Cell", "Table", "check_archive", "detect_encoding", "header_key", "i
            "number_of_text", "open_bytes", "open_text", "open_xlsx", "read_table", "records",
            "sheet_rows", "sniff_delimiter"]
 
+log = logging.getLogger(__name__)
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all members together
 MAX_RATIO = 200  # uncompressed / compressed, per member larger than 1 MB
 MAX_MEMBERS = 5000
@@ -183,34 +187,203 @@ def sheet_rows(path: Path, wb, ws, limit: int | None = None):
     formats: dict[int, str] = {}
     count = 0
     try:
-        with ws._get_source() as src:
-            parser = _Parser(src, strings, date_formats=set(), timedelta_formats=set())
-            for index, row in parser.parse():
-                count += len(row)
-                if count > limit:
-                    raise ReadError(path, f"sheet {ws.title} holds more than {limit:,} cells")
-                cells = []
-                for c in row:
-                    if c["value"] is None:
-                        continue
-                    sid = c["style_id"] or 0
-                    fmt = formats.get(sid)
-                    if fmt is None:
-                        fmt = formats[sid] = _number_format(wb, sid)
-                    value = c["value"]
-                    if c["data_type"] == "f" and not isinstance(value, str):
-                        value = getattr(value, "text", None) or str(value)  # array formula
-                    cells.append(Cell(c["row"], c["column"], value, c["data_type"], fmt,
-                                      c.get("cached")))
-                if cells:
-                    yield index, cells
-            ws.read_hyperlinks = list(parser.hyperlinks.hyperlink)
-            ws.read_columns = dict(parser.column_dimensions)
+        for index, row in _raw_rows(ws, strings):
+            count += len(row)
+            if count > limit:
+                raise ReadError(path, f"sheet {ws.title} holds more than {limit:,} cells")
+            cells = []
+            for r, column, value, kind, sid, cached in row:
+                if value is None:
+                    continue
+                fmt = formats.get(sid)
+                if fmt is None:
+                    fmt = formats[sid] = _number_format(wb, sid)
+                if kind == "f" and not isinstance(value, str):
+                    value = _formula_text(value)
+                cells.append(Cell(r, column, value, kind, fmt, cached))
+            if cells:
+                yield index, cells
     except ReadError:
         raise
     except Exception as e:  # noqa: BLE001 -- damaged XML, zip or numbers: one line
         reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
         raise ReadError(path, f"sheet {ws.title} cannot be read: {reason}") from None
+
+
+def _formula_text(formula) -> str:
+    """An array formula's text; a What-If data table as Excel shows it, ``=TABLE(r1,r2)``."""
+    if isinstance(formula, DataTableFormula):
+        def on(flag):
+            return str(flag).lower() in ("1", "true")
+        r1, r2 = formula.r1 or "", formula.r2 or ""
+        return f"=TABLE({r1},{r2})" if on(formula.dt2D) else \
+            f"=TABLE({r1},)" if on(formula.dtr) else f"=TABLE(,{r1})"
+    return formula.text
+
+
+def _raw_rows(ws, strings: list[str]):
+    """Each ``<row>`` of a sheet as openpyxl's parser reads it: (row number, [(row, column,
+    value, data type, style id, cached value)]).
+
+    :class:`_FastSheet` reads the plain forms every spreadsheet program writes, in half the
+    time; from the first thing it leaves to openpyxl (a form it does not know,
+    damaged XML, a DOCTYPE, hyperlinks), openpyxl's parser reads the sheet again and the
+    rows already given are skipped. Both give the same rows: tests/test_fast_sheet.py
+    compares them on files written by xlcredits, LibreOffice and by hand."""
+    given = 0
+    try:
+        with ws._get_source() as src:
+            fast = _FastSheet(strings)
+            while True:
+                chunk = src.read(CHUNK)
+                fast.parser.Parse(chunk, not chunk)
+                for row in fast.take():
+                    given += 1
+                    yield row
+                if not chunk:
+                    break
+        ws.read_hyperlinks, ws.read_columns = [], fast.columns
+        return
+    except Exception as e:  # noqa: BLE001 -- _Unusual, ExpatError or a bad value
+        log.debug("sheet %s: openpyxl's parser reads on after row %d (%s)", ws.title, given, e)
+    with ws._get_source() as src:
+        parser = _Parser(src, strings, date_formats=set(), timedelta_formats=set())
+        for index, row in itertools.islice(parser.parse(), given, None):
+            yield index, [(c["row"], c["column"], c["value"], c["data_type"],
+                           c["style_id"] or 0, c.get("cached")) for c in row]
+        ws.read_hyperlinks = list(parser.hyperlinks.hyperlink)
+        ws.read_columns = dict(parser.column_dimensions)
+
+
+CHUNK = 1 << 16  # bytes of sheet XML given to expat at a time
+_NS = SHEET_MAIN_NS + " "  # expat's "namespace name" with namespace_separator=" "
+_C, _V, _F, _IS, _T, _ROW, _COL = (_NS + tag for tag in ("c", "v", "f", "is", "t", "row",
+                                                          "col"))
+_PARTS = {_V: "v", _F: "f", _IS: "is"}  # what a cell may hold, as openpyxl finds it
+_LEFT = frozenset(_NS + tag for tag in ("hyperlinks", "hyperlink"))
+
+
+class _Unusual(Exception):
+    """The sheet holds a form :class:`_FastSheet` leaves to openpyxl's parser."""
+
+
+class _FastSheet:
+    """Expat callbacks that read a sheet's rows as openpyxl's ``WorkSheetParser`` (with
+    :class:`_Parser`'s cached values) does, without building an element per node.
+
+    Known forms: rows and cells with their reference; numbers, shared strings, booleans,
+    errors and ``str`` text; inline text as one ``<is><t>`` (what openpyxl writes);
+    formulas (plain, array, shared) with cached values; column attributes. Anything else
+    raises :class:`_Unusual`."""
+
+    def __init__(self, strings: list[str]):
+        self.strings, self.rows, self.columns, self.shared = strings, [], {}, {}
+        self.row = self.cell = self.text = None
+        self.inside: list[str] = []  # the elements open below the current <c>
+        self.parser = p = ParserCreate(namespace_separator=" ")
+        p.buffer_text = True
+        p.StartElementHandler, p.EndElementHandler = self._start, self._end
+        p.CharacterDataHandler = self._text
+        p.StartDoctypeDeclHandler = p.EntityDeclHandler = self._refuse
+
+    def take(self) -> list:
+        rows, self.rows = self.rows, []
+        return rows
+
+    def _refuse(self, *_):
+        raise _Unusual("a DOCTYPE or an entity: defusedxml decides")
+
+    def _start(self, name, attrs):
+        cell = self.cell
+        if cell is not None:
+            part = _PARTS.get(name) if not self.inside else \
+                "t" if self.inside == [_IS] and name == _T else None
+            if part is None or part in cell or self.text is not None:
+                raise _Unusual(f"{name} in a cell")
+            self.inside.append(name)
+            cell[part] = None
+            if part == "f":
+                cell["formula"] = attrs
+            if part != "is":
+                self.text = []
+        elif name == _C and self.row is not None:
+            if "r" not in attrs:
+                raise _Unusual("a cell without a reference")
+            self.cell = {"attrs": attrs}
+        elif name == _ROW:
+            if self.row is not None or "r" not in attrs:
+                raise _Unusual("a row without a number")
+            self.row = (int(attrs["r"]), [])
+        elif self.row is not None:
+            raise _Unusual(f"{name} in a row")
+        elif name == _COL:
+            attrs = {("{{{}}}{}".format(*k.split(" ")) if " " in k else k): v
+                     for k, v in attrs.items()}  # "ns name" as ElementTree's "{ns}name"
+            attrs["index"] = get_column_letter(int(attrs["min"]))
+            self.columns[attrs["index"]] = attrs
+        elif name in _LEFT:
+            raise _Unusual(name)
+
+    def _text(self, data):
+        if self.text is not None:
+            self.text.append(data)
+
+    def _end(self, name):
+        cell = self.cell
+        if cell is None:
+            if name == _ROW:
+                self.rows.append(self.row)
+                self.row = None
+        elif self.inside:
+            self.inside.pop()
+            if self.text is not None:
+                cell["t" if name == _T else _PARTS[name]] = "".join(self.text)
+                self.text = None
+        else:  # </c>
+            self.row[1].append(self._cell(cell))
+            self.cell = None
+
+    def _cell(self, cell: dict) -> tuple:
+        """The cell as ``_Parser.parse_cell`` reads it, as :func:`_raw_rows` gives it."""
+        attrs = cell["attrs"]
+        kind, coordinate, style = attrs.get("t", "n"), attrs["r"], attrs.get("s")
+        if kind == "d":
+            raise _Unusual("an ISO date")
+        letters = coordinate.rstrip("0123456789")
+        row, column = int(coordinate[len(letters):]), column_index_from_string(letters)
+        style = int(style) if style else 0
+        raw = cell.get("v")
+        if "f" in cell:
+            return (row, column, self._formula(cell["formula"], "=" + (cell["f"] or ""),
+                                               coordinate),
+                    "f", style, _cached(raw, kind, self.strings))
+        if kind == "inlineStr":
+            return (row, column, cell.get("t") or "", "s", style, None) if "is" in cell \
+                else (row, column, None, kind, style, None)
+        if not raw:
+            value = None
+        elif kind == "n":
+            value = _cast_number(raw)
+        elif kind == "s":
+            value = self.strings[int(raw)]
+        elif kind == "b":
+            value = bool(int(raw))
+        else:
+            value = raw
+            kind = "s" if kind == "str" else kind
+        return row, column, value, kind, style, None
+
+    def _formula(self, attrs: dict, text: str, coordinate: str) -> str:
+        kind = attrs.get("t")
+        if kind == "shared":
+            index = attrs.get("si")
+            if index in self.shared:
+                return self.shared[index].translate_formula(coordinate)
+            if text != "=":
+                self.shared[index] = Translator(text, coordinate)
+        elif kind not in (None, "normal", "array"):
+            raise _Unusual(f"a {kind} formula")
+        return text
 
 
 def _number_format(wb, style_id: int) -> str:
@@ -324,6 +497,10 @@ def detect_encoding(sample: bytes) -> str:
         if len(sample) >= SAMPLE and e.start >= len(sample) - 3 and \
                 e.reason.startswith("unexpected end"):
             return "utf-8"  # a character cut by the sample's end
+    # imported here: only a file that is not UTF needs it, and it costs every process
+    # that imports tables (each regeneration worker) 4 MB
+    import charset_normalizer
+
     best = charset_normalizer.from_bytes(sample, cp_isolation=["cp1252", "latin_1"]).best()
     return best.encoding if best is not None else "latin_1"
 

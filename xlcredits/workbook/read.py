@@ -30,7 +30,7 @@ from .. import rates as rate_card
 from ..errors import ReadError
 from ..tables import open_xlsx, sheet_rows
 from . import schema as s
-from .build import build
+from .build import FIRST_ROW, build, register_formula
 from .entries import Entries, Formula, Note, UserSheet, Value, template_entries
 from .xstring import decode
 
@@ -155,16 +155,19 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
     by_header = {c.header: c for c in s.REGISTER_INPUTS}
     columns: dict[str, int] = {}
     register_cells: list = []
+    wanted: set[int] = set()  # without check, only the input columns' cells are kept
     for index, row in sheet_rows(path, wb, wb["Register"]):
         if index == 1:
             for cell in row:
                 if cell.value in by_header:
                     columns[by_header[cell.value].key] = cell.column
+            wanted = set(columns.values()) if not check else wanted
         elif index > MAX_REGISTER_ROW:
             raise ReadError(path, f"has data in Register row {index:,}, beyond the "
                                   f"{MAX_REGISTER_ROW:,} rows a register may have; move it up")
         else:
-            register_cells.append((index, row))
+            register_cells.append((index, [c for c in row if c.column in wanted]
+                                   if wanted else row))
     missing = [c.header for c in s.REGISTER_INPUTS if c.key not in columns
                and c.since <= version]  # a column added later is blank in an older workbook
     if missing:
@@ -291,12 +294,32 @@ def _reference_cells(wb) -> tuple[frozenset, dict]:
     return frozenset(inputs), values
 
 
+@cache
+def _blank() -> tuple[frozenset, dict, int, frozenset]:
+    """The blank template with a one-row register: its reference cells (as
+    :func:`_reference_cells`), its number of charts and its defined names."""
+    wb = build(template_entries(), exact_rows=1)
+    return (*_reference_cells(wb), sum(len(ws._charts) for ws in wb.worksheets),
+            frozenset(wb.defined_names))
+
+
 @lru_cache(maxsize=4)
 def blank_reference(register_rows: int) -> tuple[frozenset, dict]:
     """The blank template with that many register rows: its input cells (where users may
-    type) and the value of every other cell, keyed by (sheet, coordinate)."""
-    blank = build(template_entries(), register_rows)
-    return _reference_cells(blank)
+    type) and the value of every other cell, keyed by (sheet, coordinate).
+
+    Built once with one register row; the other rows are each column's input cell or
+    formula, as :func:`build` writes them (a test pins that the two agree)."""
+    inputs, values, _, _ = _blank()
+    inputs, values = set(inputs), dict(values)
+    for col, column in enumerate(s.REGISTER, 1):
+        letter = get_column_letter(col)
+        for row in range(FIRST_ROW + 1, FIRST_ROW + register_rows):
+            if column.is_input:
+                inputs.add(("Register", f"{letter}{row}"))
+            else:
+                values[("Register", f"{letter}{row}")] = register_formula(column, row)
+    return frozenset(inputs), values
 
 
 @lru_cache(maxsize=4)
@@ -341,13 +364,14 @@ def template_charts(version: int) -> int:
     """How many charts the template of ``version`` has (the current one as built, an older
     one as released in xlcredits/data/templates/)."""
     if version == s.SCHEMA_VERSION:
-        return sum(len(ws._charts) for ws in build(template_entries()).worksheets)
+        return _blank()[2]
     with as_file(files("xlcredits") / "data" / "templates" /
                  f"xlcredits-template-v{version}.xlsx") as frozen, zipfile.ZipFile(frozen) as z:
         return sum(1 for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
 
 
 SHAPES = re.compile(rb"<(?:\w+:)?(?:sp|pic|grpSp|cxnSp)[ >]")  # in a drawing: not a chart
+DATA_TABLE = re.compile(rb"""<(?:\w+:)?f\s[^>]*\bt\s*=\s*["']dataTable["']""")
 UNSUPPORTED = (  # part name pattern, what it is
     (re.compile(r"xl/media/"), "images"),
     (re.compile(r"xl/pivot(Tables|CacheDefinitions)/"), "pivot tables"),
@@ -368,11 +392,15 @@ def unsupported_parts(path: Path, wb) -> list[str]:
             names = z.namelist()
             drawn = [n for n in names if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)
                      and SHAPES.search(z.read(n))]
+            tables_ = [n for n in names if n.startswith("xl/worksheets/")
+                       and n.endswith(".xml") and DATA_TABLE.search(z.read(n))]
     except (zipfile.BadZipFile, zlib.error, OSError) as e:
         raise ReadError(path, f"is a damaged zip package ({e})") from None
     lost = [what for pattern, what in UNSUPPORTED if any(pattern.match(n) for n in names)]
     if drawn:
         lost.append("shapes or pictures drawn on a sheet")
+    if tables_:
+        lost.append("What-If data tables")
     charts = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
     expected = template_charts(schema_version(path, wb))
     if charts > expected:
@@ -387,6 +415,5 @@ def unsupported_parts(path: Path, wb) -> list[str]:
     return lost
 
 
-@lru_cache(maxsize=1)
 def _template_names() -> frozenset:
-    return frozenset(build(template_entries()).defined_names)
+    return _blank()[3]
