@@ -8,6 +8,7 @@ replace it atomically (keeping its permissions). A killed run leaves the origina
 
 from __future__ import annotations
 
+import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -57,6 +58,10 @@ def regenerate_file(path: Path, backup_dir: Path | None = None,
     except Exception as e:  # noqa: BLE001 -- one file's failure is that file's row, never the batch's
         reason = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
         return Outcome(path, "failed", message=f"{reason}; the original is untouched")
+    finally:
+        # an openpyxl workbook is a web of reference cycles that only the collector frees:
+        # collected now, the next file does not find the last one's still in memory
+        gc.collect()
 
 
 def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: bool

@@ -14,6 +14,7 @@ import logging
 import math
 from datetime import date, datetime
 from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 
@@ -28,14 +29,20 @@ MAX_MESSAGE = 250  # Excel shows a cell's text whole; keep messages one short li
 def _numbers_only(rows: list) -> np.ndarray | None:
     """A block of plain numbers as a float array at C speed, or None when it holds anything
     else (blanks, text, TRUE/FALSE, dates), which takes the element-by-element path."""
-    kinds = set(map(type, rows))  # map and set loop in C: this is a hot path
-    if list not in kinds:
-        flat, shape = rows, (len(rows),)
-    else:
-        widths = set(map(len, rows)) if kinds == {list} else ()
-        if len(widths) != 1:
+    # map, set and fromiter loop in C: this is the hot path of every formula over a range
+    if isinstance(rows[0], (list, tuple)):  # a block, row by row (xlwings' ndim=2)
+        try:
+            widths = set(map(len, rows))
+            if len(widths) != 1:
+                return None
+            width = widths.pop()
+            flat = list(map(itemgetter(0), rows)) if width == 1 else \
+                list(chain.from_iterable(rows))
+        except (TypeError, LookupError):  # a row that is no row: the general path says why
             return None
-        flat, shape = list(chain.from_iterable(rows)), (len(rows), widths.pop())
+        shape = (len(rows), width)
+    else:
+        flat, shape = rows, (len(rows),)
     if not flat or not set(map(type, flat)) <= {float, int}:
         return None
     return np.fromiter(flat, float, len(flat)).reshape(shape)

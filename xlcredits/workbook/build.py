@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from copy import copy
 from datetime import date
+from functools import cache
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -73,9 +74,17 @@ def register_letters() -> dict[str, str]:
     return {c.key: get_column_letter(i) for i, c in enumerate(s.REGISTER, 1)}
 
 
+ROW_MARK = "\0"  # stands for the row number in a formula pattern; no formula holds it
+
+
+@cache
+def _formula_pattern(formula: str) -> str:
+    return "=" + formula.format(**{k: f"{v}{ROW_MARK}" for k, v in register_letters().items()})
+
+
 def register_formula(column: s.Column, row: int) -> str:
     """A register column's formula for one row: {key} placeholders become same-row cells."""
-    return "=" + column.formula.format(**{k: f"{v}{row}" for k, v in register_letters().items()})
+    return _formula_pattern(column.formula).replace(ROW_MARK, str(row))
 
 
 def build(entries: Entries, register_rows: int = 0, *, exact_rows: int | None = None
