@@ -423,3 +423,17 @@ def test_a_v1_register_grown_past_500_rows_migrates(tmp_path):
     assert outcome.result == "regenerated", outcome.message
     late = entries_of(path).register[578]["id"]  # row 580 is entry 579
     assert getattr(late, "value", late) == "late entry"
+
+
+@pytest.mark.parametrize("rows", [500, 1100])
+def test_the_blank_reference_is_the_whole_blank_template(rows):
+    """read.blank_reference builds one register row and repeats it; that must be exactly
+    the reference the whole template of that many rows gives (every input cell, every
+    other cell's value)."""
+    from xlcredits.workbook.build import build
+    from xlcredits.workbook.entries import template_entries
+    from xlcredits.workbook.read import _reference_cells, blank_reference
+
+    inputs, values = _reference_cells(build(template_entries(), rows))
+    assert blank_reference(rows) == (inputs, values)
+    assert ("Register", f"A{rows + 1}") in inputs and ("Register", f"A{rows + 2}") not in inputs
