@@ -7,7 +7,9 @@ Run on demand (not part of the test suite):
 Each phase runs in its own process on its own copies of the same files, so the peak
 memory (ru_maxrss) is that phase's. Baseline: openpyxl ``load_workbook`` + ``save`` of
 each file. Regeneration: ``batch.regenerate`` (read safely, check, build, write, verify,
-back up, replace) with one process, as ``--jobs 1``, and with two, as ``--jobs 2``.
+back up, replace) with one process, as ``--jobs 1``, and with two, as ``--jobs 2``
+(both forced: the files are what the template writes); and without ``--force``, where
+each file is read, built and found up to date, and nothing is written.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+
+PHASES = ("baseline", "regenerate", "regenerate-jobs2", "up-to-date")
 
 
 def make_register(rows: int, seed: int = 1):
@@ -56,8 +60,10 @@ def phase(name: str, folder: Path) -> None:
     else:
         from xlcredits.batch import regenerate
         jobs = 2 if name == "regenerate-jobs2" else 1
-        outcomes = regenerate(files, backup_dir=folder / "backups", jobs=jobs, force=True)
-        assert all(o.result == "regenerated" for o in outcomes), outcomes
+        check = name == "up-to-date"  # not forced: the files are what the template writes
+        outcomes = regenerate(files, backup_dir=folder / "backups", jobs=jobs, force=not check)
+        want = "up to date" if check else "regenerated"
+        assert all(o.result == want for o in outcomes), outcomes
     seconds = time.perf_counter() - start
     peak_mb = max(resource.getrusage(who).ru_maxrss / 1024
                   for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
@@ -69,7 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--rows", type=int, default=1000)
-    parser.add_argument("--phase", choices=["baseline", "regenerate", "regenerate-jobs2"])
+    parser.add_argument("--phase", choices=PHASES)
     parser.add_argument("--folder", type=Path)
     args = parser.parse_args()
     if args.phase:
@@ -81,7 +87,7 @@ def main() -> None:
         source = tmp / "source.xlsx"
         write_workbook(make_register(args.rows), source)
         results = {}
-        for name in ("baseline", "regenerate", "regenerate-jobs2"):
+        for name in PHASES:
             folder = tmp / name
             folder.mkdir()
             for i in range(args.files):

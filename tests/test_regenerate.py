@@ -201,15 +201,13 @@ def test_killed_mid_write_leaves_the_original_intact(tmp_path):
     original = path.read_bytes()
     script = textwrap.dedent(f"""
         import time
-        from openpyxl.workbook.workbook import Workbook
-        def slow_save(self, filename):
-            with open(filename, "wb") as f:
-                f.write(b"PK half written")
+        import xlcredits.workbook.files as files
+        def slow_write(path, data):
+            with open(path, "wb") as f:
+                f.write(data[:1000])  # half written when the run is killed
                 f.flush()
                 time.sleep(60)
-        Workbook.save = slow_save
-        import xlcredits.workbook.files as files
-        files.write_workbook = lambda wb, path: wb.save(path)
+        files._write_file = slow_write
         from xlcredits import batch
         batch.regenerate([{str(path)!r}], force=True)  # up to date otherwise
     """)

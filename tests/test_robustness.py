@@ -468,7 +468,9 @@ def test_a_backup_that_cannot_be_written_leaves_nothing_behind(tmp_path, monkeyp
     real_copy = shutil.copyfileobj
 
     def disk_full(src, dst, *args):
-        real_copy(src, dst, 1000) if False else dst.write(src.read(1000))
+        if getattr(src, "name", None) != str(path):  # openpyxl copying a sheet into the zip
+            return real_copy(src, dst, *args)
+        dst.write(src.read(1000))  # the disk fills up a kilobyte into the backup
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(files.shutil, "copyfileobj", disk_full)
@@ -635,3 +637,37 @@ def test_carried_formula_keeps_its_text_and_cached_value_is_not_identity():
     a, b = Formula("=1+1"), Formula("=1+1")
     a.cached = 2
     assert a == b and template_entries() == template_entries()
+
+
+def test_a_workbook_is_up_to_date_only_when_the_template_would_write_the_same(tmp_path,
+                                                                              monkeypatch):
+    """Up to date means: the current template writes these entries to the same bytes. A
+    change of look (here the input cells' fill) is a change, and regenerates."""
+    from openpyxl.styles import PatternFill
+
+    from xlcredits.workbook import build as build_module
+
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    assert batch.regenerate([path])[0].result == "up to date"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]  # no write, no backup
+    monkeypatch.setattr(build_module, "INPUT_FILL", PatternFill("solid", start_color="FFF2CC"))
+    outcome = batch.regenerate([path])[0]
+    assert outcome.result == "regenerated", outcome
+    assert entries_of(path) == example_entries()
+    assert batch.regenerate([path])[0].result == "up to date"
+
+
+def test_a_missing_temporary_folder_fails_one_file_cleanly(tmp_path, monkeypatch):
+    """openpyxl writes each sheet through the system's temporary folder while it makes
+    the new workbook: when that folder is gone the file fails with the reason."""
+    import tempfile
+
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    before = path.read_bytes()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such folder"))
+    outcome = regenerate(path)
+    assert outcome.result == "failed"
+    assert outcome.message.startswith("could not make the new workbook") and \
+        "No such file or directory" in outcome.message and "untouched" in outcome.message
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]

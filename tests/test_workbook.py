@@ -17,7 +17,7 @@ from xlcredits.devtools.engine import EXCEL_FUNCTIONS, evaluate
 from xlcredits.workbook import schema as s
 from xlcredits.workbook.build import build
 from xlcredits.workbook.entries import example_entries, template_entries
-from xlcredits.workbook.files import content_digest
+from xlcredits.workbook.files import same_content, write_workbook
 
 ROOT = Path(__file__).parents[1]
 TEMPLATE = ROOT / "templates" / "xlcredits-template.xlsx"
@@ -53,8 +53,8 @@ def example_values(tmp_path_factory):
                                            (EXAMPLE, example_entries)])
 def test_committed_workbooks_are_current(path, entries, tmp_path):
     fresh = tmp_path / path.name
-    build(entries()).save(fresh)
-    assert content_digest(path) == content_digest(fresh), (
+    write_workbook(build(entries()), fresh)
+    assert same_content(path, fresh), (
         f"{path.relative_to(ROOT)} is stale: run `xlcredits example` and commit it")
 
 

@@ -20,11 +20,12 @@ from .workbook.build import build
 from .workbook.files import (
     Changed,
     NotReplaced,
-    content_digest,
     find_workbooks,
     fingerprint,
     lock_file,
     read_only,
+    same_content,
+    workbook_bytes,
     write_atomically,
 )
 from .workbook.read import open_workbook, read, read_entries, schema_version, unsupported_parts
@@ -98,8 +99,13 @@ def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: 
     except ReadError as e:
         return Outcome(path, "refused", message=e.reason)
     rows = sum(1 for r in entries.register if r)
-    new = build(entries)
-    if not force and version == s.SCHEMA_VERSION and content_digest(new) == content_digest(path):
+    try:
+        new = workbook_bytes(build(entries))
+    except OSError as e:  # openpyxl writes each sheet through the system's temporary folder
+        return Outcome(path, "failed", message=f"could not make the new workbook ({e}); the "
+                                               "original is untouched")
+    gc.collect()  # the built workbook, before the file is compared, written and verified
+    if not force and version == s.SCHEMA_VERSION and same_content(new, path):
         return Outcome(path, "up to date", rows, f"schema {version}; nothing written")
     if dry_run:
         return Outcome(path, "would regenerate", rows,
@@ -110,7 +116,7 @@ def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: 
     return _swap_in(path, new, entries, rows, backup_dir, before)
 
 
-def _swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None,
+def _swap_in(path: Path, new: bytes, entries, rows: int, backup_dir: Path | None,
              before=None) -> Outcome:
     """Write the new workbook beside the old, verify it, back up the old, replace it
     (only if the old is still what was read)."""
@@ -123,7 +129,7 @@ def _swap_in(path: Path, wb, entries, rows: int, backup_dir: Path | None,
         return None if same else ("the new workbook did not read back identical; the "
                                   "original is untouched")
     try:
-        backup = write_atomically(wb, path, check=verify, backup="always",
+        backup = write_atomically(new, path, check=verify, backup="always",
                                   backup_dir=backup_dir, expect=before)
     except Changed as e:
         return Outcome(path, "failed", message=f"{e}; it was left as the user saved it")

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import math
 import os
 import re
 import shutil
 import stat
 import tempfile
+import zipfile
+import zlib
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from ..errors import XlcreditsError
 
@@ -30,14 +33,15 @@ __all__ = [
     "NotReplaced",
     "WriteFailed",
     "backup_path",
-    "content_digest",
     "find_workbooks",
     "fingerprint",
     "lock_file",
     "read_only",
     "safe_filename",
+    "same_content",
     "save_bytes",
     "save_workbook",
+    "workbook_bytes",
     "write_atomically",
     "write_workbook",
 ]
@@ -78,33 +82,34 @@ def write_workbook(wb: Workbook, path) -> None:
         wb.save(path)
 
 
-def content_digest(source) -> str:
-    """A digest of what a workbook says: sheets, cell values and formulas, formats, names.
+SAVED_AT = "docProps/core.xml"  # when a workbook was saved: the one part two saves differ in
 
-    Unlike the file's bytes it ignores zip timestamps and document properties, so
-    two saves of the same workbook have the same digest.
-    """
-    wb = source if isinstance(source, Workbook) else load_workbook(source)
-    h = hashlib.sha256()
-    for name, dn in sorted(wb.defined_names.items()):
-        h.update(f"name {name}={dn.attr_text}\n".encode())
-    for ws in wb.worksheets:
-        h.update(f"sheet {ws.title} {ws.sheet_state} {ws.freeze_panes}\n".encode())
-        for row in ws.iter_rows():
-            for c in row:
-                if c.value is not None:
-                    value = float(c.value) if type(c.value) in (int, float) else c.value
-                    if type(value) is date:  # built in memory; a saved file reads a datetime
-                        value = datetime(value.year, value.month, value.day)
-                    h.update(f"{c.coordinate}={value!r}|{c.data_type}|{c.number_format}"
-                             f"|{c.protection.locked}\n".encode())
-        for dv in ws.data_validations.dataValidation:
-            h.update(f"dv {dv.sqref} {dv.type} {dv.formula1} {dv.formula2}\n".encode())
-        for rng in ws.conditional_formatting:
-            for rule in rng.rules:
-                h.update(f"cf {rng.sqref} {rule.type} {rule.formula}\n".encode())
-        h.update(f"charts {len(getattr(ws, '_charts', []))}\n".encode())
-    return h.hexdigest()
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The xlsx file ``wb`` saves to (exact numbers, as :func:`write_workbook`)."""
+    buffer = io.BytesIO()
+    with exact_numbers():
+        wb.save(buffer)
+    return buffer.getvalue()
+
+
+def same_content(a, b) -> bool:
+    """Whether two xlsx files (paths or bytes) hold the same parts with the same bytes, but
+    for when they were saved. xlcredits writes the same workbook to the same bytes, so a
+    workbook is what the current template makes of its entries exactly when this holds;
+    any difference (a typed value, a width, a format, a newer template) is a change."""
+    try:
+        with _zip(a) as one, _zip(b) as other:
+            first = {i.filename: i.file_size for i in one.infolist() if i.filename != SAVED_AT}
+            second = {i.filename: i.file_size for i in other.infolist()
+                      if i.filename != SAVED_AT}
+            return first == second and all(one.read(n) == other.read(n) for n in first)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+        return False
+
+
+def _zip(source) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
 
 
 def backup_path(path: Path, folder: Path | None = None) -> Path:
@@ -165,9 +170,10 @@ class WriteFailed(XlcreditsError):
     """The file system refused a write; the message names the folder and why."""
 
 
-def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if changed",
+def write_atomically(wb: Workbook | bytes, path: Path, *, check=None, backup: str = "if changed",
                      backup_dir: Path | None = None, expect=None) -> str:
-    """Write ``wb`` to ``path`` through a temporary file in the same folder.
+    """Write ``wb`` (a workbook, or the bytes of one: :func:`workbook_bytes`) to ``path``
+    through a temporary file in the same folder.
 
     ``check(tmp)``, if given, inspects the written temporary file and returns None or the
     reason it must not replace ``path`` (raised as :class:`XlcreditsError`).
@@ -191,14 +197,17 @@ def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if 
     outcome, made = "written", None
     try:
         try:
-            write_workbook(wb, tmp)
+            if isinstance(wb, bytes):
+                _write_file(Path(tmp), wb)
+            else:
+                write_workbook(wb, tmp)
         except OSError as e:
             raise WriteFailed(_reason(e, path.parent)) from None
         problem = check(Path(tmp)) if check else None
         if problem:
             raise XlcreditsError(problem)
         if path.exists():
-            if backup == "if changed" and content_digest(path) == content_digest(tmp):
+            if backup == "if changed" and same_content(path, tmp):
                 return "unchanged"
             if expect is not None and fingerprint(path) != expect:
                 raise Changed("changed while regenerating; run again")
@@ -225,6 +234,14 @@ def write_atomically(wb: Workbook, path: Path, *, check=None, backup: str = "if 
         if os.path.exists(tmp):
             os.unlink(tmp)
     return outcome
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write the bytes and wait until the disk has them (a replace never goes first)."""
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _copy_atomically(source: Path, target: Path) -> Path:
