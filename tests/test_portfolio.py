@@ -59,6 +59,31 @@ def test_build_one_workbook_per_group_safely_named(tmp_path):
     assert ids("escape.xlsx") == ["FLX-001"] and ids("_CON.xlsx") == ["FLX-002"]
 
 
+def test_an_owner_called_unassigned_and_a_blank_owner_get_a_file_each(tmp_path):
+    def edit(rows):
+        rows[0]["Owner"] = "Zoe\u0308 M\u00fcller"  # decomposed, as macOS may hand it over
+        rows[1]["Owner"] = "unassigned"
+        rows[2]["Owner"] = ""
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Created folder") == 1
+    ids = lambda name: [c.value for c in load_workbook(out / name)["Register"]["A"]
+                        if c.value and c.row > 1]
+    assert ids("Zo\u00eb M\u00fcller.xlsx") == ["FLX-001"]  # the name, not "Zo_ M_ller"
+    assert ids("unassigned.xlsx") == ["FLX-002"]
+    assert ids("unassigned-2.xlsx") == ["FLX-003"]  # the blank owner's, not merged into it
+
+
+def test_a_refused_build_announces_and_leaves_no_folder(tmp_path):
+    def edit(rows):
+        rows[3]["Contracted balance"] = "lots"
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code != 0 and "lots" in result.output
+    assert "Created folder" not in result.output and not out.exists()
+
+
 def test_build_from_xlsx_and_unknown_column(tmp_path):
     wb = Workbook()
     ws = wb.active

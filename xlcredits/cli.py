@@ -235,14 +235,15 @@ def build_workbooks(data: Path, by: str, out: Path, date_order: str | None):
     """From a flat register export (CSV or xlsx with the register's header texts; comma,
     semicolon or tab; any usual encoding; gzip or zip), write one workbook per value of a
     column. A workbook that exists with other content is backed up before it is replaced."""
-    if not out.is_dir():
-        click.echo(f"Created folder {out}")
+    existed = out.is_dir()
     try:
         written = split_build(data, by, out, date_order)
     except InputError as e:
         if e.argument == "column":  # the --by column is not in the file
             raise click.BadParameter(str(e), param_hint="--by") from None
         raise
+    if not existed and out.is_dir():
+        click.echo(f"Created folder {out}")
     tell((path, outcome, plural(rows, "entry", "entries")) for path, rows, outcome in written)
 
 

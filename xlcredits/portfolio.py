@@ -46,13 +46,13 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
         raise InputError("column", by, "is not a column of " + Path(data).name,
                          "use one of " + ", ".join(h for h in rows.header if h))
     order = register_date_order(rows, date_order, Path(data).name)
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str | None, list[dict]] = {}
     for row in rows:
         key = row.get(by)
-        groups.setdefault("unassigned" if key in (None, "") else str(key), []).append(row)
+        groups.setdefault(None if key in (None, "") else str(key), []).append(row)
     books, used = [], set()
-    for key, group in groups.items():
-        name = safe_filename(key)
+    for key, group in groups.items():  # a blank value's file is "unassigned", or next to it
+        name = safe_filename("unassigned" if key is None else key)
         n, stem = 1, name
         while name.lower() in used:
             n += 1

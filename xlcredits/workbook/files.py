@@ -17,6 +17,7 @@ import re
 import shutil
 import stat
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -335,11 +336,14 @@ def find_workbooks(paths) -> list[Path]:
 
 
 def safe_filename(name: str) -> str:
-    """A file name from any text: no path separators or traversal, no reserved device names.
+    """A file name from any text: letters of any script, digits, spaces, dots and hyphens
+    (composed, NFC); no path separators or traversal, no reserved device names.
 
     >>> safe_filename("../../etc/passwd"), safe_filename("CON"), safe_filename("EMEA / Sales")
     ('etc_passwd', '_CON', 'EMEA _ Sales')
+    >>> safe_filename("Zoe\u0308 M\u00fcller"), safe_filename("a\u202eb")
+    ('Zoë Müller', 'a_b')
     """
-    clean = re.sub(r"[^\w .-]", "_", str(name), flags=re.ASCII)
+    clean = re.sub(r"[^\w .-]", "_", unicodedata.normalize("NFC", str(name)))
     clean = re.sub(r"_+", "_", clean).strip(" ._")[:100] or "_"
     return f"_{clean}" if clean.split(".")[0].upper() in RESERVED else clean
