@@ -125,8 +125,30 @@ def test_calendar_expiry_at_the_end_of_time(tmp_path):
     assert "after 9999-12-31 (check the dates): FLX-001" in result.output
     assert "SUMMARY:FLX-002 expires" in out.read_text()
     result = invoke("calendar", book, "--out", out, "--as-of", "9999-12-31")
+    assert result.exit_code == 2  # refused, as the template's own date validation would
+    assert "give a day from 2000-01-01 to 2100-12-31" in result.output
+    result = invoke("calendar", book, "--out", out, "--as-of", "1900-01-01")
+    assert result.exit_code == 2 and "'--as-of'" in result.output  # no 126 years of reviews
+
+
+def test_calendar_reminders_none_or_refused_when_empty(tmp_path):
+    book = _example(tmp_path)
+    out = tmp_path / "x.ics"
+    result = invoke("calendar", book, "--out", out, "--remind", "")
+    assert result.exit_code == 2 and "'none' for no reminders" in result.output
+    result = invoke("calendar", book, "--out", out, "--remind", "none")
     assert result.exit_code == 0, result.output
-    assert "1 entry" in result.output  # FLX-002, on its last usable day
+    assert "0 reminders" in result.output and "TRIGGER" not in out.read_text()
+
+
+def test_a_login_period_of_centuries_is_refused(tmp_path):
+    history = tmp_path / "h.csv"
+    history.write_text("UserId,LoginTime,LoginType,Status\n", encoding="utf-8")
+    # (2300 - 1900) x 12 + 12 months
+    result = invoke("logins", history, "--login-price", "2", "--member-price", "5",
+                    "--period", "1900-01", "2300-12")
+    assert result.exit_code == 2
+    assert "4,812 months long" in result.output and "at most 120 months" in result.output
 
 
 def test_calendar_cadence_of_an_empty_register(tmp_path):

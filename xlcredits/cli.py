@@ -17,6 +17,7 @@ from .loginhistory import check_zone, month_range, read_history, read_users
 from .loginmix import analyse, options, summary, summary_facts
 from .portfolio import collect, entries_table, rollups, split_build
 from .tables import read_table, records
+from .workbook import schema as s
 from .workbook.build import build
 from .workbook.entries import example_entries, template_entries
 from .workbook.files import save_bytes, save_workbook
@@ -413,11 +414,16 @@ def usage_summary(result) -> list[str]:
 
 
 def _reminders(ctx, param, value: str) -> tuple[int, ...]:
+    if value.strip().lower() == "none":
+        return ()
     try:
         days = tuple(int(v) for v in value.split(",") if v.strip())
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a list of whole days, e.g. 90,60,30"
                                  ) from None
+    if not days:
+        raise click.BadParameter("give the days before, e.g. 90,60,30, or 'none' for no "
+                                 "reminders")
     if any(d < 1 or d > 3660 for d in days):
         raise click.BadParameter(f"{value!r}: each reminder is 1 to 3660 days before")
     return days
@@ -429,7 +435,7 @@ def _reminders(ctx, param, value: str) -> tuple[int, ...]:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               callback=out_file(".ics"), help="The calendar file to write (.ics).")
 @click.option("--remind", default="90,60,30", show_default=True, callback=_reminders,
-              help="Days before the last usable day to remind, comma separated.")
+              help="Days before the last usable day to remind, comma separated, or 'none'.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Compute balances and alerts as of this day (YYYY-MM-DD). Default: each "
                    "workbook's as-of date, else today.")
@@ -440,6 +446,10 @@ def calendar_command(paths, out: Path, remind, as_of, cadence):
     entry's last usable day, reminders before it, a weekly review for entries at lapse
     risk; import it into Outlook, Google Calendar or Apple Calendar. Importing a newer file
     updates the events instead of duplicating them."""
+    if as_of and not s.FIRST_DAY <= as_of.date() <= s.LAST_DAY:
+        raise click.BadParameter(f"{as_of:%Y-%m-%d} is outside the dates a register takes; "
+                                 f"give a day from {s.FIRST_DAY} to {s.LAST_DAY}",
+                                 param_hint="'--as-of'")
     df, refused, left_out = collect(paths, as_of.date() if as_of else None, exclude=[out])
     for path, reason in refused:
         click.echo(f"refused: {path}: {reason}", err=True)

@@ -147,6 +147,9 @@ def check_zone(tz: str) -> str:
     return tz
 
 
+MAX_PERIOD_MONTHS = 120  # ten years of logins: longer is a typing mistake
+
+
 def month_range(first: str, last: str) -> list[str]:
     """The months from ``first`` to ``last`` inclusive, each "YYYY-MM".
 
@@ -162,6 +165,11 @@ def month_range(first: str, last: str) -> list[str]:
     if (y, m) > end:
         raise InputError("--period", f"{first} {last}", "ends before it starts",
                          "give the first month, then the last")
+    months = (end[0] - y) * 12 + end[1] - m + 1
+    if months > MAX_PERIOD_MONTHS:  # every month without a login counts as none
+        raise InputError("--period", f"{first} {last}", f"is {months:,} months long",
+                         f"give at most {MAX_PERIOD_MONTHS} months (Salesforce keeps six "
+                         "months of Login History)")
     out = []
     while (y, m) <= end:
         out.append(f"{y:04d}-{m:02d}")

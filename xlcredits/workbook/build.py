@@ -31,7 +31,8 @@ INPUT_FONT = Font(color="1F4E79")
 THIN = Side(style="thin", color="BFBFBF")
 UNLOCKED = Protection(locked=False)
 FIRST_ROW = 2  # the register's first entry; row 1 is the header
-SERIAL_2000, SERIAL_2100 = 36526, 73415  # date validation bounds: 2000-01-01 .. 2100-12-31
+EPOCH = date(1899, 12, 30)  # serial 0 of the 1900 date system, for serials after 1900-03-01
+SERIAL_FIRST, SERIAL_LAST = ((d - EPOCH).days for d in (s.FIRST_DAY, s.LAST_DAY))
 RED = (PatternFill("solid", start_color="C00000"), Font(bold=True, color="FFFFFF"))
 GREEN = (PatternFill("solid", start_color="E2EFDA"), Font(bold=True, color="375623"))
 NEEDS_ADDIN = "needs the add-in"
@@ -260,11 +261,12 @@ def build_start(wb: Workbook, as_of: date | None) -> None:
     cell.protection, cell.fill, cell.font = UNLOCKED, INPUT_FILL, INPUT_FONT
     cell.alignment = Alignment(horizontal="left")
     define(wb, s.AS_OF_NAME, "Start", absolute(2, row))
-    dv = DataValidation(type="date", operator="between", formula1=str(SERIAL_2000),
-                        formula2=str(SERIAL_2100), allow_blank=True, showErrorMessage=True,
+    dv = DataValidation(type="date", operator="between", formula1=str(SERIAL_FIRST),
+                        formula2=str(SERIAL_LAST), allow_blank=True, showErrorMessage=True,
                         showInputMessage=True, promptTitle="As-of date",
                         prompt="The day consumption figures are counted to. Blank = today.",
-                        errorTitle="Not a date", error="Enter a date from 2000 to 2100.")
+                        errorTitle="Not a date",
+                        error=f"Enter a date from {s.FIRST_DAY.year} to {s.LAST_DAY.year}.")
     dv.add(cell.coordinate)
     ws.add_data_validation(dv)
     ws.cell(row + 1, 2, "Every date formula uses this day. Leave it blank for today.").font = \
@@ -299,9 +301,10 @@ def validation(column: s.Column, first: str, last: int) -> DataValidation | None
                               formula1=f"{letters['start']}{FIRST_ROW}",
                               error="Enter a date on or after the start date.", **common)
     if column.kind == "date":
-        return DataValidation(type="date", operator="between", formula1=str(SERIAL_2000),
-                              formula2=str(SERIAL_2100),
-                              error="Enter a date from 2000 to 2100.", **common)
+        return DataValidation(type="date", operator="between", formula1=str(SERIAL_FIRST),
+                              formula2=str(SERIAL_LAST),
+                              error=f"Enter a date from {s.FIRST_DAY.year} to {s.LAST_DAY.year}.",
+                              **common)
     if column.key == "id":
         col = letters["id"]
         return DataValidation(type="custom", formula1=f"COUNTIF(${col}${FIRST_ROW}:${col}"

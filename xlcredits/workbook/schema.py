@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from .. import agentforce, credits, terms
 
 SCHEMA_VERSION = 2  # 2: the register's Grace days column
 VERSION_NAME = "xlcredits_schema_version"
 AS_OF_NAME = "AsOfDate"
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # the dates a register takes
 REGISTER_ROWS = 500  # at least this many register rows have their formulas in place
 REGISTER_HEADROOM = 100  # and at least this many beyond the last entry
 
