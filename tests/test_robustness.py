@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
@@ -95,6 +95,32 @@ def test_a_stale_dimension_loses_no_entry(tmp_path):
     result = CliRunner().invoke(main, ["report", str(path), "--out", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0, result.output
     assert "19 entries in 1 workbook," in result.output
+
+
+def test_an_export_with_a_stale_dimension_is_read_whole(tmp_path):
+    """An xlsx export (here a flat register for `xlcredits build`) declaring A1:B3 while it
+    holds 12 rows of 14 columns: read_table used to give 2 rows of 2 columns, silently."""
+    sample = tables.read_table(Path(__file__).parents[1] / "xlcredits" / "data" /
+                               "sample_register.csv")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Register"
+    ws.append(sample.header)
+    for row in sample:
+        ws.append([row[h] for h in sample.header])
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    patch(path, "xl/worksheets/sheet1.xml",
+          lambda t: set_dimension(t, '<dimension ref="A1:B3"/>'))
+    assert load_workbook(path, read_only=True).active.max_row == 3  # openpyxl trusts it
+    table = tables.read_table(path, sheet="Register")
+    assert (len(table), table.header) == (len(sample), sample.header)
+    assert [r[sample.header[-1]] for r in table] == [r[sample.header[-1]] or None
+                                                     for r in sample]
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(path), "--by", "Owner", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sum(int(n) for n in re.findall(r"(\d+) entr", result.output)) == len(sample)
 
 
 @pytest.mark.parametrize("element", [

@@ -581,6 +581,7 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
         wb = open_xlsx(path)
         try:
             ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+            ws.reset_dimensions()  # read every row the sheet holds, not what <dimension> says
             lines = ws.iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(lines, [])]
             rows = [dict(zip(header, r)) | {"_line": i} for i, r in enumerate(lines, 2)
