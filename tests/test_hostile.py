@@ -3,6 +3,7 @@ before its fix)."""
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from xlcredits.cli import main
@@ -228,3 +229,17 @@ def test_report_out_naming_an_input_register_is_a_usage_error(tmp_path):
         assert result.exit_code == 2, result.output
         assert "is one of the workbooks to report on" in result.output
     assert book.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\xef\xbb\xbf", b" , ,\r\n"])
+def test_an_empty_export_is_called_empty(tmp_path, content):
+    """It was 'column Owner is not a column of empty.csv; use one of' (nothing), and for
+    Login History '0 columns has no user, time, status column'."""
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    for args in (["build", str(path), "--by", "Owner", "--out", str(tmp_path / "out")],
+                 ["logins", str(path), "--login-price", "2", "--member-price", "5"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code != 0
+        assert "empty.csv: is empty: it has no header line" in result.output, result.output
+    assert not (tmp_path / "out").exists()

@@ -40,7 +40,7 @@ import pandas as pd
 
 from .dates import ORDER_FIX, month_of_text
 from .errors import InputError, ReadError, plural
-from .tables import GZIP_MAGIC, ZIP_MAGIC, header_key, is_xlsx, open_text, read_table
+from .tables import EMPTY, GZIP_MAGIC, ZIP_MAGIC, header_key, is_xlsx, open_text, read_table
 
 try:  # an optional dependency (the logins extra): the UDFs never need it
     import duckdb
@@ -186,6 +186,8 @@ def _literals(values) -> str:
 
 
 def _columns(header: list[str], path: Path) -> dict[str, str | None]:
+    if not any(h.strip() for h in header):
+        raise ReadError(path, EMPTY)
     by_key = {}
     for h in header:
         by_key.setdefault(header_key(h), h)

@@ -39,11 +39,12 @@ from .dates import infer_order, text_to_ordinal
 from .errors import InputError, ReadError
 from .inputs import number_of_text
 
-__all__ = ["Cell", "Table", "check_archive", "detect_encoding", "header_key", "is_xlsx",
+__all__ = ["EMPTY", "Cell", "Table", "check_archive", "detect_encoding", "header_key", "is_xlsx",
            "number_of_text", "open_bytes", "open_text", "open_xlsx", "read_table", "records",
            "sheet_rows", "sniff_delimiter"]
 
 log = logging.getLogger(__name__)
+EMPTY = "is empty: it has no header line; check that it is the file you exported"
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all members together
 MAX_RATIO = 200  # uncompressed / compressed, per member larger than 1 MB
 MAX_MEMBERS = 5000
@@ -588,6 +589,8 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
                     if any(v is not None and str(v).strip() != "" for v in r)]
         finally:
             wb.close()
+        if not any(header):
+            raise ReadError(path, EMPTY)
         return Table(header, rows, path.name)
     with open_text(path) as (lines, encoding, delimiter):
         reader = csv.reader(lines, delimiter=delimiter)
@@ -597,6 +600,8 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
                     if any(v.strip() for v in r)]
         except csv.Error as e:
             raise ReadError(path, f"line {reader.line_num + 1}: {e}; check the file") from None
+    if not any(header):
+        raise ReadError(path, EMPTY)
     return Table(header, rows, path.name, encoding, delimiter)
 
 
