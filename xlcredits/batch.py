@@ -20,6 +20,7 @@ from .workbook.build import build
 from .workbook.files import (
     Changed,
     NotReplaced,
+    WriteFailed,
     find_workbooks,
     fingerprint,
     lock_file,
@@ -101,9 +102,8 @@ def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: 
     rows = sum(1 for r in entries.register if r)
     try:
         new = workbook_bytes(build(entries))
-    except OSError as e:  # openpyxl writes each sheet through the system's temporary folder
-        return Outcome(path, "failed", message=f"could not make the new workbook ({e}); the "
-                                               "original is untouched")
+    except WriteFailed as e:  # the system's temporary folder refused openpyxl's sheets
+        return Outcome(path, "failed", message=f"{e}; the original is untouched")
     gc.collect()  # the built workbook, before the file is compared, written and verified
     if not force and version == s.SCHEMA_VERSION and same_content(new, path):
         return Outcome(path, "up to date", rows, f"schema {version}; nothing written")

@@ -87,10 +87,15 @@ SAVED_AT = "docProps/core.xml"  # when a workbook was saved: the one part two sa
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
-    """The xlsx file ``wb`` saves to (exact numbers, as :func:`write_workbook`)."""
+    """The xlsx file ``wb`` saves to (exact numbers, as :func:`write_workbook`). openpyxl
+    writes each sheet through the system's temporary folder: a refusal there raises
+    :class:`WriteFailed` naming that folder."""
     buffer = io.BytesIO()
-    with exact_numbers():
-        wb.save(buffer)
+    try:
+        with exact_numbers():
+            wb.save(buffer)
+    except OSError as e:
+        raise WriteFailed(_reason(e, Path(tempfile.gettempdir()))) from None
     return buffer.getvalue()
 
 
@@ -197,11 +202,8 @@ def write_atomically(wb: Workbook | bytes, path: Path, *, check=None, backup: st
     os.close(fd)
     outcome, made = "written", None
     try:
-        try:
-            if isinstance(wb, bytes):
-                _write_file(Path(tmp), wb)
-            else:
-                write_workbook(wb, tmp)
+        try:  # made in memory first: a full disk fails in one plain write, cleanly
+            _write_file(Path(tmp), wb if isinstance(wb, bytes) else workbook_bytes(wb))
         except OSError as e:
             raise WriteFailed(_reason(e, path.parent)) from None
         problem = check(Path(tmp)) if check else None
