@@ -3,6 +3,7 @@ same way, take the member rule from one place, and show one drawdown table."""
 
 from datetime import date
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -115,3 +116,28 @@ def test_one_drawdown_table_for_the_command_and_the_formula(tmp_path):
     overage = [r for r in formula if r[2] == "overage"]
     assert overage == [["2026-04", "MC", "overage", None, None, None, None, None, 200.0,
                         pytest.approx(20.0)]]
+
+
+EDGE_SERIALS = [1, 1.5, 59, 59.99, 60, 60.5, 61, 61.2, 46022, 46022.999, 2958465,
+                2958465.5, 2958466, 0.5, 0, -1, float("nan"), float("inf")]
+
+
+@pytest.mark.parametrize("serial", EDGE_SERIALS)
+def test_serials_read_at_once_as_one_by_one(serial):
+    """dates._serials_to_ordinals (the vectorised path of every date argument) gives the
+    day, or refuses with the message, that dates.serial_to_ordinal gives one at a time:
+    fractions are the same day, 60 (1900-02-29) and serials outside 1..2958465 refused."""
+    from xlcredits.dates import _serials_to_ordinals, serial_to_ordinal
+    from xlcredits.errors import InputError
+
+    try:
+        one = serial_to_ordinal("d", serial)
+    except InputError as e:
+        one = str(e)
+    for column in ([serial], [serial, 46022.0], [100.0, serial]):
+        try:
+            many = _serials_to_ordinals("d", np.array(column, dtype=float))
+        except InputError as e:
+            assert str(e) == one
+        else:
+            assert many[column.index(serial)] == one

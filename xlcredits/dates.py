@@ -170,14 +170,16 @@ def _serials_to_ordinals(name: str, serials: np.ndarray) -> np.ndarray:
     ...     "d", np.array([1.0, 59.5, 61.0, 46022.0]))]
     ['1900-01-01', '1900-02-28', '1900-03-01', '2025-12-31']
     """
-    whole = np.floor(serials)
-    if not whole.size:
-        return whole.astype(np.int64)
-    low, high = whole.min(), whole.max()  # NaN in either: not >= 1
-    if not (low >= 1 and high <= LAST_SERIAL and (low > 60 or (whole != 60).all())):
+    if not serials.size:
+        return serials.astype(np.int64)
+    low, high = serials.min(), serials.max()  # NaN in either: not >= 1
+    # on whole days: 1 <= floor <= LAST_SERIAL, and never 60 (checked only if low enough)
+    if not (low >= 1 and high < LAST_SERIAL + 1 and (low >= 61 or
+                                                     (np.floor(serials) != 60).all())):
+        whole = np.floor(serials)
         bad = ~((whole >= 1) & (whole <= LAST_SERIAL) & (whole != 60))  # NaN is bad too
         serial_to_ordinal(name, float(serials[bad][0]))  # raises with the right message
-    days = whole.astype(np.int64)
+    days = serials.astype(np.int64)  # truncation, the floor of serials from 1 on
     return days + (EPOCH if low >= 61 else np.where(days >= 61, EPOCH, EPOCH + 1))
 
 
