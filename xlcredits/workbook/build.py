@@ -451,6 +451,7 @@ def next_twelve_months(ws, top: int) -> tuple[int, int]:
     ws.cell(top, 1, "Next twelve months: expiring ($)").font = Font(bold=True, size=12)
     for col, text in ((1, "Month"), (2, "Value expiring"), (3, "Value at risk")):
         ws.cell(top + 1, col, text).font = Font(bold=True)
+    ws.cell(top + 1, 3).alignment = Alignment(indent=2)  # over its figures
     first = top + 2
     for i in range(MONTHS_AHEAD):
         row = first + i
@@ -459,7 +460,8 @@ def next_twelve_months(ws, top: int) -> tuple[int, int]:
         within = f'Reg_last_day,">="&A{row},Reg_last_day,"<"&DATE(YEAR(A{row}),MONTH(A{row})+1,1)'
         ws.cell(row, 2, f"=SUMIFS(Reg_value_left,{within})").number_format = s.MONEY0
         risk = ws.cell(row, 3, needs_addin(f"SUMIFS(Reg_value_at_risk,{within})"))
-        risk.number_format, risk.alignment = s.MONEY0, Alignment(horizontal="right")
+        # column C is wide (the checks' notes): under its header, not at its far edge
+        risk.number_format, risk.alignment = s.MONEY0, Alignment(horizontal="left", indent=2)
     return first, first + MONTHS_AHEAD - 1
 
 
