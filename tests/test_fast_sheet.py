@@ -179,6 +179,12 @@ SHEETS = {
     "a fractional row number": (
         '<sheetData><row r="2.0"><c r="A2"><v>1</v></c></row></sheetData>', None),
     "damaged XML": ('<sheetData><row r="1"><c r="A1"><v>1</v></row></sheetData>', None),
+    "inline text given as an attribute of <is> (openpyxl's Text reads it)": (
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is t="attribute"/></c></row></sheetData>',
+        None),
+    "an <is> with an attribute openpyxl's Text refuses": (
+        ('<sheetData><row r="1"><c r="A1" t="inlineStr"><is foo="1"><t>b</t></is></c></row>'
+        '</sheetData>'), None),
     "text a sheet may hold between elements": (
         ('<sheetData>\n  <row r="1">\n    <c r="A1">\n      <v>1</v>\n    </c>\n  </row>\n'
         '</sheetData>'), None),

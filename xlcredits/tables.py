@@ -300,6 +300,8 @@ class _FastSheet:
                 "t" if self.inside == [_IS] and name == _T else None
             if part is None or part in cell or self.text is not None:
                 raise _Unusual(f"{name} in a cell")
+            if part == "is" and attrs:  # openpyxl's Text takes them as arguments (t="text")
+                raise _Unusual("an <is> with attributes")
             self.inside.append(name)
             cell[part] = None
             if part == "f":
