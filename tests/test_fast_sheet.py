@@ -185,6 +185,41 @@ SHEETS = {
     "an <is> with an attribute openpyxl's Text refuses": (
         ('<sheetData><row r="1"><c r="A1" t="inlineStr"><is foo="1"><t>b</t></is></c></row>'
         '</sheetData>'), None),
+    # openpyxl's parser also reads the sheet's other parts, and refuses damaged ones
+    "damaged page margins after the rows": (
+        ('<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+        '<pageMargins left="wide" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        'footer="0.3"/>'), None),
+    "a damaged sheet view before the rows": (
+        ('<sheetViews><sheetView workbookViewId="first"/></sheetViews>'
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'), None),
+    "a damaged merged range": (
+        ('<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><mergeCells count="1">'
+        '<mergeCell ref="ZZZZ1:A1"/></mergeCells>'), None),
+    "a data validation of an unknown type": (
+        ('<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><dataValidations '
+        'count="1"><dataValidation type="often" sqref="A1"/></dataValidations>'), None),
+    "a conditional format of an unknown type": (
+        ('<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><conditionalFormatting '
+        'sqref="A1"><cfRule type="sometimes" priority="1"/></conditionalFormatting>'), None),
+    "the sheet's other parts, sound, in the forms Excel writes": (
+        ('<sheetPr><tabColor rgb="FF00B050"/><pageSetUpPr fitToPage="1"/></sheetPr>'
+        '<dimension ref="A1:B2"/><sheetViews><sheetView tabSelected="1" workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection '
+        'pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews><sheetFormatPr '
+        'defaultRowHeight="15" x14ac:dyDescent="0.25" xmlns:x14ac="http://schemas.microsoft.'
+        'com/office/spreadsheetml/2009/9/ac"/><cols><col min="1" max="1" width="12" '
+        'customWidth="1"/></cols><sheetData><row r="1" spans="1:2"><c r="A1"><v>1</v></c>'
+        '</row></sheetData><sheetProtection sheet="1" objects="1" scenarios="1"/><autoFilter '
+        'ref="A1:B2"/><mergeCells count="1"><mergeCell ref="A2:B2"/></mergeCells>'
+        '<conditionalFormatting sqref="A1:A9"><cfRule type="cellIs" dxfId="0" priority="1" '
+        'operator="lessThan"><formula>0</formula></cfRule></conditionalFormatting>'
+        '<dataValidations count="1"><dataValidation type="list" allowBlank="1" sqref="B1:B9">'
+        '<formula1>"a,b"</formula1></dataValidation></dataValidations><printOptions '
+        'gridLines="1"/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+        'header="0.3" footer="0.3"/><pageSetup orientation="landscape"/><headerFooter>'
+        '<oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter><rowBreaks count="1" '
+        'manualBreakCount="1"><brk id="1" max="16383" man="1"/></rowBreaks>'), None),
     "text a sheet may hold between elements": (
         ('<sheetData>\n  <row r="1">\n    <c r="A1">\n      <v>1</v>\n    </c>\n  </row>\n'
         '</sheetData>'), None),

@@ -22,6 +22,7 @@ import zlib
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from xml.etree.ElementTree import Element, TreeBuilder, tostring
 from xml.parsers.expat import ParserCreate
 
 from defusedxml import DefusedXmlException
@@ -30,6 +31,7 @@ from openpyxl.cell.text import Text
 from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE, is_date_format
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet import _reader as openpyxl_reader
 from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser, _cast_number
 from openpyxl.worksheet.formula import DataTableFormula
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -237,6 +239,7 @@ def _raw_rows(ws, strings: list[str]):
             while True:
                 chunk = src.read(CHUNK)
                 fast.parser.Parse(chunk, not chunk)
+                fast.check()
                 for row in fast.take():
                     given += 1
                     yield row
@@ -261,6 +264,19 @@ _C, _V, _F, _IS, _T, _ROW, _COL = (_NS + tag for tag in ("c", "v", "f", "is", "t
                                                           "col"))
 _PARTS = {_V: "v", _F: "f", _IS: "is"}  # what a cell may hold, as openpyxl finds it
 _LEFT = frozenset(_NS + tag for tag in ("hyperlinks", "hyperlink"))
+# the sheet's other parts openpyxl's parser reads (and refuses when damaged): the fast
+# reader has openpyxl's parser read them too (:meth:`_FastSheet.check`)
+_CHECKED = frozenset(getattr(openpyxl_reader, name).replace("}", " ")[1:] for name in (
+    "PROT_TAG", "EXT_TAG", "CF_TAG", "LEGACY_TAG", "ROW_BREAK_TAG", "COL_BREAK_TAG",
+    "CUSTOM_VIEWS_TAG", "PRINT_TAG", "MARGINS_TAG", "PAGE_TAG", "HEADER_TAG", "FILTER_TAG",
+    "VALIDATION_TAG", "PROPERTIES_TAG", "VIEWS_TAG", "FORMAT_TAG", "SCENARIOS_TAG",
+    "TABLE_TAG", "MERGE_TAG"))
+
+
+def _clark(name: str) -> str:
+    """expat's "namespace name" as ElementTree's "{namespace}name"."""
+    namespace, space, local = name.rpartition(" ")
+    return f"{{{namespace}}}{local}" if space else name
 
 
 class _Unusual(Exception):
@@ -280,6 +296,8 @@ class _FastSheet:
         self.strings, self.rows, self.columns, self.shared = strings, [], {}, {}
         self.row = self.cell = self.text = None
         self.inside: list[str] = []  # the elements open below the current <c>
+        self.part: TreeBuilder | None = None  # building one of the sheet's _CHECKED parts
+        self.depth, self.parts = 0, []  # its open elements; the parts built, not checked
         self.parser = p = ParserCreate(namespace_separator=" ")
         p.buffer_text = True
         p.StartElementHandler, p.EndElementHandler = self._start, self._end
@@ -290,10 +308,30 @@ class _FastSheet:
         rows, self.rows = self.rows, []
         return rows
 
+    def check(self) -> None:
+        """Have openpyxl's parser read the sheet's parts built since the last check, as it
+        would: if it refuses one, so does the sheet (the reader hands over to it)."""
+        if not self.parts:
+            return
+        sheet = Element(f"{{{SHEET_MAIN_NS}}}worksheet")
+        sheet.extend(self.parts)
+        self.parts = []
+        try:
+            for _ in WorkSheetParser(io.BytesIO(tostring(sheet)), []).parse():
+                raise _Unusual("a row inside another part")
+        except Exception as e:  # noqa: BLE001 -- whatever openpyxl refuses, it says why
+            raise _Unusual(f"openpyxl refuses a part: {e}") from None
+
     def _refuse(self, *_):
         raise _Unusual("a DOCTYPE or an entity: defusedxml decides")
 
     def _start(self, name, attrs):
+        if self.part is not None:
+            if name == _ROW or name == _COL or name in _LEFT:
+                raise _Unusual(f"{name} inside another part")
+            self.depth += 1
+            self.part.start(_clark(name), {_clark(k): v for k, v in attrs.items()})
+            return
         cell = self.cell
         if cell is not None:
             part = _PARTS.get(name) if not self.inside else \
@@ -319,18 +357,29 @@ class _FastSheet:
         elif self.row is not None:
             raise _Unusual(f"{name} in a row")
         elif name == _COL:
-            attrs = {("{{{}}}{}".format(*k.split(" ")) if " " in k else k): v
-                     for k, v in attrs.items()}  # "ns name" as ElementTree's "{ns}name"
+            attrs = {_clark(k): v for k, v in attrs.items()}
             attrs["index"] = get_column_letter(int(attrs["min"]))
             self.columns[attrs["index"]] = attrs
         elif name in _LEFT:
             raise _Unusual(name)
+        elif name in _CHECKED:
+            self.part, self.depth = TreeBuilder(), 0
+            self._start(name, attrs)
 
     def _text(self, data):
         if self.text is not None:
             self.text.append(data)
+        elif self.part is not None:
+            self.part.data(data)
 
     def _end(self, name):
+        if self.part is not None:
+            self.part.end(_clark(name))
+            self.depth -= 1
+            if not self.depth:
+                self.parts.append(self.part.close())
+                self.part = None
+            return
         cell = self.cell
         if cell is None:
             if name == _ROW:
