@@ -325,6 +325,33 @@ def test_a_what_if_data_table_on_a_users_sheet_is_refused(tmp_path):
     assert "What-If data tables" in outcome.message
 
 
+def test_a_sheet_full_of_formula_like_text_is_searched_for_data_tables_in_linear_time(
+        tmp_path):
+    """The search for data tables once took time growing as the square of a run of "<f t"
+    inside a comment or CDATA (well-formed XML): 150 KB of it took over half a minute."""
+    entries = example_entries()
+    path = write(entries, tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    wb.create_sheet("Notes")["A1"] = 1
+    wb.save(path)
+    sheet = f"xl/worksheets/sheet{len(wb.sheetnames)}.xml"
+    comment = "<!--" + "<f t " * 30_000 + "-->"
+    patch(path, sheet, lambda t: t.replace("<sheetData>", comment + "<sheetData>", 1))
+    start = time.perf_counter()
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("form", ['<f t="dataTable" ref="B2:B3" dt2D="0" dtr="0" r1="A1"/>',
+                                  "<x:f ref='B2:B3' t = 'dataTable' r1='A1'/>",
+                                  '<f\nt="dataTable"\tr1="A1"></f>'])
+def test_a_data_table_is_found_in_any_form(form):
+    from xlcredits.workbook.read import DATA_TABLE
+    assert DATA_TABLE.search(f'<c r="B2">{form}<v>5</v></c>'.encode())
+    assert not DATA_TABLE.search(f'<c r="B2">{form.replace("dataTable", "shared")}</c>'.encode())
+
+
 # --- 4. the file the user is working on wins ---------------------------------------------
 
 def test_a_workbook_saved_while_regenerating_is_left_as_the_user_saved_it(tmp_path,

@@ -371,7 +371,9 @@ def template_charts(version: int) -> int:
 
 
 SHAPES = re.compile(rb"<(?:\w+:)?(?:sp|pic|grpSp|cxnSp)[ >]")  # in a drawing: not a chart
-DATA_TABLE = re.compile(rb"""<(?:\w+:)?f\s[^>]*\bt\s*=\s*["']dataTable["']""")
+# [^<>]: a search from each "<" stops at the next, so a run of "<f t" in a comment or
+# CDATA costs linear time, not quadratic (an attribute value holds no "<")
+DATA_TABLE = re.compile(rb"""<(?:\w+:)?f\s[^<>]*\bt\s*=\s*["']dataTable["']""")
 UNSUPPORTED = (  # part name pattern, what it is
     (re.compile(r"xl/media/"), "images"),
     (re.compile(r"xl/pivot(Tables|CacheDefinitions)/"), "pivot tables"),
