@@ -698,3 +698,89 @@ def test_a_missing_temporary_folder_fails_one_file_cleanly(tmp_path, monkeypatch
         "No such file or directory" in outcome.message and "untouched" in outcome.message
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]
+
+
+def _swap_part_raw(src: Path, out: Path, part: str, raw: bytes, method: int, size: int,
+                   crc: int) -> Path:
+    """Copy an xlsx, the part's bytes replaced by ``raw`` as stored, while both zip headers
+    declare compression ``method``, ``size`` bytes and ``crc``: what a hostile or damaged
+    file may declare."""
+    import struct
+
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as d:
+        for item in z.infolist():
+            if item.filename != part:
+                d.writestr(item, z.read(item))
+                continue
+            d.writestr(zipfile.ZipInfo(part, item.date_time), raw, zipfile.ZIP_STORED)
+            info = d.getinfo(part)  # the central directory is written from it at close
+            info.compress_type, info.file_size, info.CRC = method, size, crc
+    data = bytearray(out.read_bytes())
+    with zipfile.ZipFile(out) as z:
+        at = z.getinfo(part).header_offset
+    struct.pack_into("<H", data, at + 8, method)  # the local header
+    struct.pack_into("<I", data, at + 14, crc)
+    struct.pack_into("<I", data, at + 22, size)
+    out.write_bytes(bytes(data))
+    return out
+
+
+def _bomb(src: Path, out: Path, part: str, expand: int) -> Path:
+    """The part's real bytes followed by ``expand`` spaces in one deflate stream, while the
+    headers declare the real size and CRC: a small file that decompresses to ``expand``."""
+    import zlib
+
+    with zipfile.ZipFile(src) as z:
+        real = z.read(part)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    spaces = b" " * 2**20
+    raw = c.compress(real) + b"".join(c.compress(spaces) for _ in range(expand // 2**20))
+    raw += c.flush()
+    return _swap_part_raw(src, out, part, raw, zipfile.ZIP_DEFLATED, len(real),
+                          zlib.crc32(real))
+
+
+def test_comparing_a_zip_bomb_with_the_template_takes_little_memory(tmp_path):
+    """A 100 KB file whose docProps/app.xml declares the template's 205 bytes but
+    decompresses to 100 MB: same_content read each part whole (zipfile decompresses a
+    whole read at once, up to 2 GB) and peaked at over 100 MB; it compares in chunks."""
+    import tracemalloc
+
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    bomb = _bomb(template, tmp_path / "bomb.xlsx", "docProps/app.xml", 100 * 2**20)
+    assert bomb.stat().st_size < 400_000
+    tracemalloc.start()
+    try:
+        files.same_content(template, bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20
+
+
+def test_a_part_twice_in_the_zip_is_no_same_content(tmp_path):
+    """Two entries of one name: zipfile reads the last; the first held something else."""
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    twice = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(template) as z, zipfile.ZipFile(twice, "w") as d:
+        d.writestr("xl/worksheets/sheet2.xml", b"<worksheet>the user's</worksheet>")
+        for item in z.infolist():
+            if item.filename == "xl/worksheets/sheet2.xml":
+                with pytest.warns(UserWarning, match="Duplicate name"):
+                    d.writestr(item, z.read(item))
+            else:
+                d.writestr(item, z.read(item))
+    assert not files.same_content(template, twice)
+    assert files.same_content(template, template.read_bytes())
+
+
+def test_a_part_in_a_compression_xlsx_never_uses_is_no_same_content(tmp_path):
+    """zipfile raises NotImplementedError for an unknown method (here 99, AES): not the
+    same content, not a traceback."""
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    with zipfile.ZipFile(template) as z:
+        info = z.getinfo("docProps/app.xml")
+        raw = z.read(info)
+    odd = _swap_part_raw(template, tmp_path / "odd.xlsx", "docProps/app.xml", raw, 99,
+                         info.file_size, info.CRC)
+    assert files.same_content(template, odd) is False
