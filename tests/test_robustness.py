@@ -784,3 +784,40 @@ def test_a_part_in_a_compression_xlsx_never_uses_is_no_same_content(tmp_path):
     odd = _swap_part_raw(template, tmp_path / "odd.xlsx", "docProps/app.xml", raw, 99,
                          info.file_size, info.CRC)
     assert files.same_content(template, odd) is False
+
+
+def test_a_part_that_holds_more_than_it_declares_is_refused_before_any_reading(tmp_path):
+    """check_archive trusted the sizes a zip declares: xl/workbook.xml declaring its real
+    13 KB, but decompressing to 100 MB passed, and openpyxl's whole read of it peaked at
+    over 200 MB (2 GB from a 4 MB file: enough to kill a regeneration worker, and with it
+    the batch). Each part is now decompressed a chunk at a time and refused past its
+    declared size."""
+    import tracemalloc
+
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    bomb = _bomb(template, tmp_path / "bomb.xlsx", "xl/workbook.xml", 100 * 2**20)
+    tracemalloc.start()
+    try:
+        outcome = batch.regenerate([bomb])[0]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert outcome.result == "refused", outcome
+    with zipfile.ZipFile(template) as z:
+        size = z.getinfo("xl/workbook.xml").file_size  # what the bomb declares
+    assert outcome.message == (f"part xl/workbook.xml holds more than the {size:,} bytes it "
+                               "declares: a zip bomb?")
+    assert peak < 20 * 2**20
+
+
+def test_a_part_compressed_as_no_xlsx_is_refused_in_one_line(tmp_path):
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    with zipfile.ZipFile(template) as z:
+        info = z.getinfo("xl/styles.xml")
+        raw = z.read(info)
+    odd = _swap_part_raw(template, tmp_path / "odd.xlsx", "xl/styles.xml", raw, 99,
+                         info.file_size, info.CRC)
+    outcome = batch.regenerate([odd])[0]
+    assert outcome.result == "refused", outcome
+    assert outcome.message == ("part xl/styles.xml is encrypted or compressed as no xlsx "
+                               "is (method 99); save the workbook again")

@@ -81,8 +81,47 @@ def check_archive(path: Path) -> None:
                 if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
                     raise ReadError(path, f"part {i.filename} expands {i.file_size // max(i.compress_size, 1)}"
                                           f"-fold (limit {MAX_RATIO}): a zip bomb?")
-    except zipfile.BadZipFile as e:
+            with open(path, "rb") as f:
+                for i in infos:
+                    _check_part(path, f, i)
+    except (zipfile.BadZipFile, zlib.error, OSError) as e:
         raise ReadError(path, f"is a damaged zip package ({e})") from None
+
+
+def _check_part(path: Path, f, info: zipfile.ZipInfo) -> None:
+    """Refuse a part that decompresses to more than it declares, a chunk at a time.
+
+    The limits above trust the declared sizes; zipfile does not check them until it
+    has decompressed a whole read at once (up to 2 GB, which openpyxl asks for), so a
+    small file declaring small parts could take gigabytes of memory. An xlsx (OPC) part
+    is stored or deflated, never encrypted."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
+            info.flag_bits & 1:
+        raise ReadError(path, f"part {info.filename} is encrypted or compressed as no xlsx "
+                              f"is (method {info.compress_type}); save the workbook again")
+    f.seek(info.header_offset)
+    head = f.read(30)
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"part {info.filename} has no header")
+    f.seek(info.header_offset + 30 + int.from_bytes(head[26:28], "little")
+           + int.from_bytes(head[28:30], "little"))
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, size = info.compress_size, 0
+    while left > 0 and not (inflate and inflate.eof):
+        data = f.read(min(left, CHUNK))
+        if not data:
+            break  # truncated: zipfile says so when the part is read
+        left -= len(data)
+        while data:
+            if inflate is None:
+                piece, data = data, b""
+            else:
+                piece = inflate.decompress(data, CHUNK)
+                data = inflate.unconsumed_tail
+            size += len(piece)
+            if size > info.file_size:
+                raise ReadError(path, f"part {info.filename} holds more than the "
+                                      f"{info.file_size:,} bytes it declares: a zip bomb?")
 
 
 def open_xlsx(path: Path, read_only: bool = True):
