@@ -147,3 +147,12 @@ def test_the_fast_path_for_plain_numbers_gives_what_the_element_path_gives(actio
                                                                              monkeypatch):
     fast, each = _both_paths(monkeypatch, actions)
     assert fast == each
+
+
+@pytest.mark.parametrize("actions", [[[1000.0, 2000.0], [3000.0]], [[1000.0], 5.0],
+                                     [[1000.0, 2000.0], {3000.0, 4000.0}]], ids=repr)
+def test_a_block_that_is_no_block_gives_one_line_not_a_traceback(actions):
+    """Excel passes rectangles; a Python caller may not: converting the arguments raised
+    out of call() before its guard."""
+    out = udfs.FLEXCOST(actions)
+    assert isinstance(out, str) and out.startswith("FLEXCOST: unexpected ") and "\n" not in out

@@ -126,8 +126,8 @@ def call(name: str, core, *args, elementwise: bool = True, missing: str = "#NUM!
     its own cell and the others still compute. A result the core leaves
     undefined (NaN, NaT) shows as ``missing``.
     """
-    inputs = [to_core(a) for a in args]
     try:
+        inputs = [to_core(a) for a in args]  # a ragged block from a Python caller may raise
         try:
             return to_excel(core(*inputs), missing)
         except XlcreditsError as error:
