@@ -268,7 +268,8 @@ def _raw_rows(ws, strings: list[str]):
 
     :class:`_FastSheet` reads the plain forms every spreadsheet program writes, in half the
     time; from the first thing it leaves to openpyxl (a form it does not know,
-    damaged XML, a DOCTYPE, hyperlinks), openpyxl's parser reads the sheet again and the
+    damaged XML, a DOCTYPE, hyperlinks, a part of the sheet openpyxl refuses: sheet
+    views, margins, validations...), openpyxl's parser reads the sheet again and the
     rows already given are skipped. Both give the same rows: tests/test_fast_sheet.py
     compares them on files written by xlcredits, LibreOffice and by hand."""
     given = 0
