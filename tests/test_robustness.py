@@ -325,6 +325,35 @@ def test_a_what_if_data_table_on_a_users_sheet_is_refused(tmp_path):
     assert "What-If data tables" in outcome.message
 
 
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet8.XML", "xl/what-if.xml"])
+def test_a_data_table_in_a_sheet_part_named_otherwise_is_refused_too(tmp_path, part):
+    """A package may name a sheet's part as it likes (the workbook's relationships say
+    where it is): a data table there was not seen, and the new workbook held the plain
+    formula TABLE(,A1) in its place: the data table was gone."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    ws = wb.create_sheet("What if")
+    ws["A1"] = 1
+    wb.save(path)
+    sheet = f"xl/worksheets/sheet{len(wb.sheetnames)}.xml"
+    table = '<c r="B2"><f t="dataTable" ref="B2:B3" dt2D="0" dtr="0" r1="A1"/><v>5</v></c>'
+    patch(path, sheet, lambda t: t.replace("</row>", "</row><row r=\"2\">" + table + "</row>",
+                                           1))
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(sheet.removeprefix("xl/").encode(),
+                                    part.removeprefix("xl/").encode())
+            dst.writestr(part if item.filename == sheet else item.filename, data)
+    moved.replace(path)
+    assert load_workbook(path)["What if"]["A1"].value == 1  # openpyxl finds the sheet
+    outcome = regenerate(path)
+    assert outcome.result == "refused", outcome
+    assert "What-If data tables" in outcome.message
+
+
 def test_a_sheet_full_of_formula_like_text_is_searched_for_data_tables_in_linear_time(
         tmp_path):
     """The search for data tables once took time growing as the square of a run of "<f t"
