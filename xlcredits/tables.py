@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all members together
 MAX_RATIO = 200  # uncompressed / compressed, per member larger than 1 MB
 MAX_MEMBERS = 5000
+INFLATE = 1 << 16  # bytes of a part read and inflated at a time by check_archive
 MAX_CELLS = 2_000_000  # cells (with a value or a style) a sheet may really hold
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -108,7 +109,7 @@ def _check_part(path: Path, f, info: zipfile.ZipInfo) -> None:
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     left, size = info.compress_size, 0
     while left > 0 and not (inflate and inflate.eof):
-        data = f.read(min(left, CHUNK))
+        data = f.read(min(left, INFLATE))
         if not data:
             break  # truncated: zipfile says so when the part is read
         left -= len(data)
@@ -116,7 +117,7 @@ def _check_part(path: Path, f, info: zipfile.ZipInfo) -> None:
             if inflate is None:
                 piece, data = data, b""
             else:
-                piece = inflate.decompress(data, CHUNK)
+                piece = inflate.decompress(data, INFLATE)
                 data = inflate.unconsumed_tail
             size += len(piece)
             if size > info.file_size:
