@@ -114,3 +114,45 @@ def test_nan_and_infinity_never_reach_a_cell():
     assert to_excel(float("nan")) == "#NUM!"
     assert to_excel(np.array([[1.0, np.inf]])) == [[1.0, "#NUM!"]]
     assert to_excel(np.float64(2.5)) == 2.5 and type(to_excel(np.float64(2.5))) is float
+
+
+def _both_paths(monkeypatch, *args):
+    """FLEXCOST as the fast path for plain numbers computes it, and element by element."""
+    from xlcredits import excel
+
+    def outcome():
+        try:
+            return udfs.FLEXCOST(*args)
+        except Exception as e:  # noqa: BLE001 -- a raise is an outcome to compare, too
+            return f"raised {type(e).__name__}"
+
+    fast = outcome()
+    with monkeypatch.context() as m:
+        m.setattr(excel, "_numbers_only", lambda rows: None)
+        return fast, outcome()
+
+
+@pytest.mark.parametrize("actions", [
+    [[1000.0, 2000.0], {0: 3000.0, 1: 4000.0}],  # a mapping row: its keys were read
+    [(1000.0, 2000.0), {0: 3000.0, 1: 4000.0}],
+    [[1000.0, 2000.0], range(3, 5)],
+    [[1000.0], b"\x05"],
+    [[1000.0, 2000.0], (3000.0, 4000.0)],
+    [(1000.0,), (2000.0,)],
+    [1000.0, 2**1100],  # no float holds it
+    [[1000.0, 2**1100]],
+    [[1000.0], [2**1100]],
+], ids=repr)
+def test_the_fast_path_for_plain_numbers_gives_what_the_element_path_gives(actions,
+                                                                             monkeypatch):
+    fast, each = _both_paths(monkeypatch, actions)
+    assert fast == each
+
+
+@pytest.mark.parametrize("actions", [[[1000.0, 2000.0], [3000.0]], [[1000.0], 5.0],
+                                     [[1000.0, 2000.0], {3000.0, 4000.0}]], ids=repr)
+def test_a_block_that_is_no_block_gives_one_line_not_a_traceback(actions):
+    """Excel passes rectangles; a Python caller may not: converting the arguments raised
+    out of call() before its guard."""
+    out = udfs.FLEXCOST(actions)
+    assert isinstance(out, str) and out.startswith("FLEXCOST: unexpected ") and "\n" not in out

@@ -351,6 +351,62 @@ def test_a_what_if_data_table_on_a_users_sheet_is_refused(tmp_path):
     assert "What-If data tables" in outcome.message
 
 
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet8.XML", "xl/what-if.xml"])
+def test_a_data_table_in_a_sheet_part_named_otherwise_is_refused_too(tmp_path, part):
+    """A package may name a sheet's part as it likes (the workbook's relationships say
+    where it is): a data table there was not seen, and the new workbook held the plain
+    formula TABLE(,A1) in its place: the data table was gone."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    ws = wb.create_sheet("What if")
+    ws["A1"] = 1
+    wb.save(path)
+    sheet = f"xl/worksheets/sheet{len(wb.sheetnames)}.xml"
+    table = '<c r="B2"><f t="dataTable" ref="B2:B3" dt2D="0" dtr="0" r1="A1"/><v>5</v></c>'
+    patch(path, sheet, lambda t: t.replace("</row>", "</row><row r=\"2\">" + table + "</row>",
+                                           1))
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(sheet.removeprefix("xl/").encode(),
+                                    part.removeprefix("xl/").encode())
+            dst.writestr(part if item.filename == sheet else item.filename, data)
+    moved.replace(path)
+    assert load_workbook(path)["What if"]["A1"].value == 1  # openpyxl finds the sheet
+    outcome = regenerate(path)
+    assert outcome.result == "refused", outcome
+    assert "What-If data tables" in outcome.message
+
+
+def test_a_sheet_full_of_formula_like_text_is_searched_for_data_tables_in_linear_time(
+        tmp_path):
+    """The search for data tables once took time growing as the square of a run of "<f t"
+    inside a comment or CDATA (well-formed XML): 150 KB of it took over half a minute."""
+    entries = example_entries()
+    path = write(entries, tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    wb.create_sheet("Notes")["A1"] = 1
+    wb.save(path)
+    sheet = f"xl/worksheets/sheet{len(wb.sheetnames)}.xml"
+    comment = "<!--" + "<f t " * 30_000 + "-->"
+    patch(path, sheet, lambda t: t.replace("<sheetData>", comment + "<sheetData>", 1))
+    start = time.perf_counter()
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("form", ['<f t="dataTable" ref="B2:B3" dt2D="0" dtr="0" r1="A1"/>',
+                                  "<x:f ref='B2:B3' t = 'dataTable' r1='A1'/>",
+                                  '<f\nt="dataTable"\tr1="A1"></f>'])
+def test_a_data_table_is_found_in_any_form(form):
+    from xlcredits.workbook.read import DATA_TABLE
+    assert DATA_TABLE.search(f'<c r="B2">{form}<v>5</v></c>'.encode())
+    assert not DATA_TABLE.search(f'<c r="B2">{form.replace("dataTable", "shared")}</c>'.encode())
+
+
 # --- 4. the file the user is working on wins ---------------------------------------------
 
 def test_a_workbook_saved_while_regenerating_is_left_as_the_user_saved_it(tmp_path,
@@ -697,3 +753,126 @@ def test_a_missing_temporary_folder_fails_one_file_cleanly(tmp_path, monkeypatch
                                "or directory; the original is untouched")
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]
+
+
+def _swap_part_raw(src: Path, out: Path, part: str, raw: bytes, method: int, size: int,
+                   crc: int) -> Path:
+    """Copy an xlsx, the part's bytes replaced by ``raw`` as stored, while both zip headers
+    declare compression ``method``, ``size`` bytes and ``crc``: what a hostile or damaged
+    file may declare."""
+    import struct
+
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as d:
+        for item in z.infolist():
+            if item.filename != part:
+                d.writestr(item, z.read(item))
+                continue
+            d.writestr(zipfile.ZipInfo(part, item.date_time), raw, zipfile.ZIP_STORED)
+            info = d.getinfo(part)  # the central directory is written from it at close
+            info.compress_type, info.file_size, info.CRC = method, size, crc
+    data = bytearray(out.read_bytes())
+    with zipfile.ZipFile(out) as z:
+        at = z.getinfo(part).header_offset
+    struct.pack_into("<H", data, at + 8, method)  # the local header
+    struct.pack_into("<I", data, at + 14, crc)
+    struct.pack_into("<I", data, at + 22, size)
+    out.write_bytes(bytes(data))
+    return out
+
+
+def _bomb(src: Path, out: Path, part: str, expand: int) -> Path:
+    """The part's real bytes followed by ``expand`` spaces in one deflate stream, while the
+    headers declare the real size and CRC: a small file that decompresses to ``expand``."""
+    import zlib
+
+    with zipfile.ZipFile(src) as z:
+        real = z.read(part)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    spaces = b" " * 2**20
+    raw = c.compress(real) + b"".join(c.compress(spaces) for _ in range(expand // 2**20))
+    raw += c.flush()
+    return _swap_part_raw(src, out, part, raw, zipfile.ZIP_DEFLATED, len(real),
+                          zlib.crc32(real))
+
+
+def test_comparing_a_zip_bomb_with_the_template_takes_little_memory(tmp_path):
+    """A 100 KB file whose docProps/app.xml declares the template's 205 bytes but
+    decompresses to 100 MB: same_content read each part whole (zipfile decompresses a
+    whole read at once, up to 2 GB) and peaked at over 100 MB; it compares in chunks."""
+    import tracemalloc
+
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    bomb = _bomb(template, tmp_path / "bomb.xlsx", "docProps/app.xml", 100 * 2**20)
+    assert bomb.stat().st_size < 400_000
+    tracemalloc.start()
+    try:
+        files.same_content(template, bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20
+
+
+def test_a_part_twice_in_the_zip_is_no_same_content(tmp_path):
+    """Two entries of one name: zipfile reads the last; the first held something else."""
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    twice = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(template) as z, zipfile.ZipFile(twice, "w") as d:
+        d.writestr("xl/worksheets/sheet2.xml", b"<worksheet>the user's</worksheet>")
+        for item in z.infolist():
+            if item.filename == "xl/worksheets/sheet2.xml":
+                with pytest.warns(UserWarning, match="Duplicate name"):
+                    d.writestr(item, z.read(item))
+            else:
+                d.writestr(item, z.read(item))
+    assert not files.same_content(template, twice)
+    assert files.same_content(template, template.read_bytes())
+
+
+def test_a_part_in_a_compression_xlsx_never_uses_is_no_same_content(tmp_path):
+    """zipfile raises NotImplementedError for an unknown method (here 99, AES): not the
+    same content, not a traceback."""
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    with zipfile.ZipFile(template) as z:
+        info = z.getinfo("docProps/app.xml")
+        raw = z.read(info)
+    odd = _swap_part_raw(template, tmp_path / "odd.xlsx", "docProps/app.xml", raw, 99,
+                         info.file_size, info.CRC)
+    assert files.same_content(template, odd) is False
+
+
+def test_a_part_that_holds_more_than_it_declares_is_refused_before_any_reading(tmp_path):
+    """check_archive trusted the sizes a zip declares: xl/workbook.xml declaring its real
+    13 KB, but decompressing to 100 MB passed, and openpyxl's whole read of it peaked at
+    over 200 MB (2 GB from a 4 MB file: enough to kill a regeneration worker, and with it
+    the batch). Each part is now decompressed a chunk at a time and refused past its
+    declared size."""
+    import tracemalloc
+
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    bomb = _bomb(template, tmp_path / "bomb.xlsx", "xl/workbook.xml", 100 * 2**20)
+    tracemalloc.start()
+    try:
+        outcome = batch.regenerate([bomb])[0]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert outcome.result == "refused", outcome
+    with zipfile.ZipFile(template) as z:
+        size = z.getinfo("xl/workbook.xml").file_size  # what the bomb declares
+    assert outcome.message == (f"part xl/workbook.xml holds more than the {size:,} bytes it "
+                               "declares: a zip bomb?")
+    assert peak < 20 * 2**20
+
+
+def test_a_part_compressed_as_no_xlsx_is_refused_in_one_line(tmp_path):
+    template = write(example_entries(), tmp_path / "w.xlsx")
+    with zipfile.ZipFile(template) as z:
+        info = z.getinfo("xl/styles.xml")
+        raw = z.read(info)
+    odd = _swap_part_raw(template, tmp_path / "odd.xlsx", "xl/styles.xml", raw, 99,
+                         info.file_size, info.CRC)
+    outcome = batch.regenerate([odd])[0]
+    assert outcome.result == "refused", outcome
+    assert outcome.message == ("part xl/styles.xml is encrypted or compressed as no xlsx "
+                               "is (method 99); save the workbook again")

@@ -31,6 +31,8 @@ def _numbers_only(rows: list) -> np.ndarray | None:
     else (blanks, text, TRUE/FALSE, dates), which takes the element-by-element path."""
     # map, set and fromiter loop in C: this is the hot path of every formula over a range
     if isinstance(rows[0], (list, tuple)):  # a block, row by row (xlwings' ndim=2)
+        if not set(map(type, rows)) <= {list, tuple}:  # a dict, set, range... as a row:
+            return None  # len, chain and [0] each read it their own way; the general path
         try:
             widths = set(map(len, rows))
             if len(widths) != 1:
@@ -45,7 +47,10 @@ def _numbers_only(rows: list) -> np.ndarray | None:
         flat, shape = rows, (len(rows),)
     if not flat or not set(map(type, flat)) <= {float, int}:
         return None
-    return np.fromiter(flat, float, len(flat)).reshape(shape)
+    try:
+        return np.fromiter(flat, float, len(flat)).reshape(shape)
+    except OverflowError:  # an int no float holds: the general path says so
+        return None
 
 
 def to_core(value):
@@ -121,8 +126,8 @@ def call(name: str, core, *args, elementwise: bool = True, missing: str = "#NUM!
     its own cell and the others still compute. A result the core leaves
     undefined (NaN, NaT) shows as ``missing``.
     """
-    inputs = [to_core(a) for a in args]
     try:
+        inputs = [to_core(a) for a in args]  # a ragged block from a Python caller may raise
         try:
             return to_excel(core(*inputs), missing)
         except XlcreditsError as error:

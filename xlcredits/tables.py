@@ -22,6 +22,7 @@ import zlib
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from xml.etree.ElementTree import Element, TreeBuilder, tostring
 from xml.parsers.expat import ParserCreate
 
 from defusedxml import DefusedXmlException
@@ -30,6 +31,7 @@ from openpyxl.cell.text import Text
 from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE, is_date_format
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet import _reader as openpyxl_reader
 from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser, _cast_number
 from openpyxl.worksheet.formula import DataTableFormula
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -48,6 +50,7 @@ EMPTY = "is empty: it has no header line; check that it is the file you exported
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all members together
 MAX_RATIO = 200  # uncompressed / compressed, per member larger than 1 MB
 MAX_MEMBERS = 5000
+INFLATE = 1 << 16  # bytes of a part read and inflated at a time by check_archive
 MAX_CELLS = 2_000_000  # cells (with a value or a style) a sheet may really hold
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -80,8 +83,47 @@ def check_archive(path: Path) -> None:
                 if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
                     raise ReadError(path, f"part {i.filename} expands {i.file_size // max(i.compress_size, 1)}"
                                           f"-fold (limit {MAX_RATIO}): a zip bomb?")
-    except zipfile.BadZipFile as e:
+            with open(path, "rb") as f:
+                for i in infos:
+                    _check_part(path, f, i)
+    except (zipfile.BadZipFile, zlib.error, OSError) as e:
         raise ReadError(path, f"is a damaged zip package ({e})") from None
+
+
+def _check_part(path: Path, f, info: zipfile.ZipInfo) -> None:
+    """Refuse a part that decompresses to more than it declares, a chunk at a time.
+
+    The limits above trust the declared sizes; zipfile does not check them until it
+    has decompressed a whole read at once (up to 2 GB, which openpyxl asks for), so a
+    small file declaring small parts could take gigabytes of memory. An xlsx (OPC) part
+    is stored or deflated, never encrypted."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
+            info.flag_bits & 1:
+        raise ReadError(path, f"part {info.filename} is encrypted or compressed as no xlsx "
+                              f"is (method {info.compress_type}); save the workbook again")
+    f.seek(info.header_offset)
+    head = f.read(30)
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"part {info.filename} has no header")
+    f.seek(info.header_offset + 30 + int.from_bytes(head[26:28], "little")
+           + int.from_bytes(head[28:30], "little"))
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, size = info.compress_size, 0
+    while left > 0 and not (inflate and inflate.eof):
+        data = f.read(min(left, INFLATE))
+        if not data:
+            break  # truncated: zipfile says so when the part is read
+        left -= len(data)
+        while data:
+            if inflate is None:
+                piece, data = data, b""
+            else:
+                piece = inflate.decompress(data, INFLATE)
+                data = inflate.unconsumed_tail
+            size += len(piece)
+            if size > info.file_size:
+                raise ReadError(path, f"part {info.filename} holds more than the "
+                                      f"{info.file_size:,} bytes it declares: a zip bomb?")
 
 
 def open_xlsx(path: Path, read_only: bool = True):
@@ -228,7 +270,8 @@ def _raw_rows(ws, strings: list[str]):
 
     :class:`_FastSheet` reads the plain forms every spreadsheet program writes, in half the
     time; from the first thing it leaves to openpyxl (a form it does not know,
-    damaged XML, a DOCTYPE, hyperlinks), openpyxl's parser reads the sheet again and the
+    damaged XML, a DOCTYPE, hyperlinks, a part of the sheet openpyxl refuses: sheet
+    views, margins, validations...), openpyxl's parser reads the sheet again and the
     rows already given are skipped. Both give the same rows: tests/test_fast_sheet.py
     compares them on files written by xlcredits, LibreOffice and by hand."""
     given = 0
@@ -238,6 +281,7 @@ def _raw_rows(ws, strings: list[str]):
             while True:
                 chunk = src.read(CHUNK)
                 fast.parser.Parse(chunk, not chunk)
+                fast.check()
                 for row in fast.take():
                     given += 1
                     yield row
@@ -262,6 +306,19 @@ _C, _V, _F, _IS, _T, _ROW, _COL = (_NS + tag for tag in ("c", "v", "f", "is", "t
                                                           "col"))
 _PARTS = {_V: "v", _F: "f", _IS: "is"}  # what a cell may hold, as openpyxl finds it
 _LEFT = frozenset(_NS + tag for tag in ("hyperlinks", "hyperlink"))
+# the sheet's other parts openpyxl's parser reads (and refuses when damaged): the fast
+# reader has openpyxl's parser read them too (:meth:`_FastSheet.check`)
+_CHECKED = frozenset(getattr(openpyxl_reader, name).replace("}", " ")[1:] for name in (
+    "PROT_TAG", "EXT_TAG", "CF_TAG", "LEGACY_TAG", "ROW_BREAK_TAG", "COL_BREAK_TAG",
+    "CUSTOM_VIEWS_TAG", "PRINT_TAG", "MARGINS_TAG", "PAGE_TAG", "HEADER_TAG", "FILTER_TAG",
+    "VALIDATION_TAG", "PROPERTIES_TAG", "VIEWS_TAG", "FORMAT_TAG", "SCENARIOS_TAG",
+    "TABLE_TAG", "MERGE_TAG"))
+
+
+def _clark(name: str) -> str:
+    """expat's "namespace name" as ElementTree's "{namespace}name"."""
+    namespace, space, local = name.rpartition(" ")
+    return f"{{{namespace}}}{local}" if space else name
 
 
 class _Unusual(Exception):
@@ -281,6 +338,8 @@ class _FastSheet:
         self.strings, self.rows, self.columns, self.shared = strings, [], {}, {}
         self.row = self.cell = self.text = None
         self.inside: list[str] = []  # the elements open below the current <c>
+        self.part: TreeBuilder | None = None  # building one of the sheet's _CHECKED parts
+        self.depth, self.parts = 0, []  # its open elements; the parts built, not checked
         self.parser = p = ParserCreate(namespace_separator=" ")
         p.buffer_text = True
         p.StartElementHandler, p.EndElementHandler = self._start, self._end
@@ -291,16 +350,38 @@ class _FastSheet:
         rows, self.rows = self.rows, []
         return rows
 
+    def check(self) -> None:
+        """Have openpyxl's parser read the sheet's parts built since the last check, as it
+        would: if it refuses one, so does the sheet (the reader hands over to it)."""
+        if not self.parts:
+            return
+        sheet = Element(f"{{{SHEET_MAIN_NS}}}worksheet")
+        sheet.extend(self.parts)
+        self.parts = []
+        try:
+            for _ in WorkSheetParser(io.BytesIO(tostring(sheet)), []).parse():
+                raise _Unusual("a row inside another part")
+        except Exception as e:  # noqa: BLE001 -- whatever openpyxl refuses, it says why
+            raise _Unusual(f"openpyxl refuses a part: {e}") from None
+
     def _refuse(self, *_):
         raise _Unusual("a DOCTYPE or an entity: defusedxml decides")
 
     def _start(self, name, attrs):
+        if self.part is not None:
+            if name == _ROW or name == _COL or name in _LEFT:
+                raise _Unusual(f"{name} inside another part")
+            self.depth += 1
+            self.part.start(_clark(name), {_clark(k): v for k, v in attrs.items()})
+            return
         cell = self.cell
         if cell is not None:
             part = _PARTS.get(name) if not self.inside else \
                 "t" if self.inside == [_IS] and name == _T else None
             if part is None or part in cell or self.text is not None:
                 raise _Unusual(f"{name} in a cell")
+            if part == "is" and attrs:  # openpyxl's Text takes them as arguments (t="text")
+                raise _Unusual("an <is> with attributes")
             self.inside.append(name)
             cell[part] = None
             if part == "f":
@@ -318,18 +399,29 @@ class _FastSheet:
         elif self.row is not None:
             raise _Unusual(f"{name} in a row")
         elif name == _COL:
-            attrs = {("{{{}}}{}".format(*k.split(" ")) if " " in k else k): v
-                     for k, v in attrs.items()}  # "ns name" as ElementTree's "{ns}name"
+            attrs = {_clark(k): v for k, v in attrs.items()}
             attrs["index"] = get_column_letter(int(attrs["min"]))
             self.columns[attrs["index"]] = attrs
         elif name in _LEFT:
             raise _Unusual(name)
+        elif name in _CHECKED:
+            self.part, self.depth = TreeBuilder(), 0
+            self._start(name, attrs)
 
     def _text(self, data):
         if self.text is not None:
             self.text.append(data)
+        elif self.part is not None:
+            self.part.data(data)
 
     def _end(self, name):
+        if self.part is not None:
+            self.part.end(_clark(name))
+            self.depth -= 1
+            if not self.depth:
+                self.parts.append(self.part.close())
+                self.part = None
+            return
         cell = self.cell
         if cell is None:
             if name == _ROW:

@@ -371,7 +371,9 @@ def template_charts(version: int) -> int:
 
 
 SHAPES = re.compile(rb"<(?:\w+:)?(?:sp|pic|grpSp|cxnSp)[ >]")  # in a drawing: not a chart
-DATA_TABLE = re.compile(rb"""<(?:\w+:)?f\s[^>]*\bt\s*=\s*["']dataTable["']""")
+# [^<>]: a search from each "<" stops at the next, so a run of "<f t" in a comment or
+# CDATA costs linear time, not quadratic (an attribute value holds no "<")
+DATA_TABLE = re.compile(rb"""<(?:\w+:)?f\s[^<>]*\bt\s*=\s*["']dataTable["']""")
 UNSUPPORTED = (  # part name pattern, what it is
     (re.compile(r"xl/media/"), "images"),
     (re.compile(r"xl/pivot(Tables|CacheDefinitions)/"), "pivot tables"),
@@ -392,8 +394,13 @@ def unsupported_parts(path: Path, wb) -> list[str]:
             names = z.namelist()
             drawn = [n for n in names if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)
                      and SHAPES.search(z.read(n))]
-            tables_ = [n for n in names if n.startswith("xl/worksheets/")
-                       and n.endswith(".xml") and DATA_TABLE.search(z.read(n))]
+            # the sheets' parts wherever the workbook's relationships put them, and any
+            # other part in xl/worksheets/
+            sheets = {ws._worksheet_path.lstrip("/") for ws in wb.worksheets} | \
+                {n for n in names if n.startswith("xl/worksheets/")
+                 and n.lower().endswith(".xml")}
+            tables_ = [n for n in sorted(sheets) if n in names
+                       and DATA_TABLE.search(z.read(n))]
     except (zipfile.BadZipFile, zlib.error, OSError) as e:
         raise ReadError(path, f"is a damaged zip package ({e})") from None
     lost = [what for pattern, what in UNSUPPORTED if any(pattern.match(n) for n in names)]
