@@ -59,15 +59,31 @@ def test_a_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
     run("template", "--out", str(path))
     original = path.read_bytes()
 
-    def broken_save(self, filename):
-        with open(filename, "wb") as f:
-            f.write(b"half a zip")
-        raise OSError("disk full")
+    def broken_write(target, data):
+        with open(target, "wb") as f:
+            f.write(data[:100])  # half a zip
+        raise OSError(28, "No space left on device")
 
     wb = build(template_entries())
-    monkeypatch.setattr(type(wb), "save", broken_save)
-    with pytest.raises(files.WriteFailed, match="disk full"):  # the fault really happened
-        files.save_workbook(wb, path)
+    monkeypatch.setattr(files, "_write_file", broken_write)
+    with pytest.raises(files.WriteFailed, match=f"cannot write in {tmp_path}: no space"):
+        files.save_workbook(wb, path)  # the fault really happened, and is named
+    assert path.read_bytes() == original
+    assert [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]
+
+
+def test_a_failed_making_of_the_workbook_names_the_temporary_folder(tmp_path, monkeypatch):
+    """openpyxl writes each sheet through the system's temporary folder before anything
+    is written beside the workbook."""
+    import tempfile
+
+    from xlcredits.workbook import files
+    path = tmp_path / "t.xlsx"
+    run("template", "--out", str(path))
+    original = path.read_bytes()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    with pytest.raises(files.WriteFailed, match=f"cannot write in {tmp_path / 'gone'}"):
+        files.save_workbook(build(template_entries()), path)
     assert path.read_bytes() == original
     assert [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]
 
