@@ -876,3 +876,46 @@ def test_a_part_compressed_as_no_xlsx_is_refused_in_one_line(tmp_path):
     assert outcome.result == "refused", outcome
     assert outcome.message == ("part xl/styles.xml is encrypted or compressed as no xlsx "
                                "is (method 99); save the workbook again")
+
+
+# Office writes a sensitivity label (Microsoft Purview / MSIP) as custom document
+# properties, all strings, in docProps/custom.xml (the shape of a labelled file's part)
+LABEL = "MSIP_Label_f42aa342-8706-4288-bd11-ebb85995028c"
+CUSTOM_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<Properties xmlns="http://'
+    'schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://'
+    'schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">' + "".join(
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" '
+        f'name="{LABEL}_{key}"><vt:lpwstr>{value}</vt:lpwstr></property>'
+        for pid, (key, value) in enumerate([
+            ("Enabled", "true"), ("SetDate", "2026-09-01T08:12:44Z"), ("Method", "Standard"),
+            ("Name", "Confidential"), ("SiteId", "72f988bf-86f1-41af-91ab-2d7cd011db47"),
+            ("ActionId", "3c8f4a1e-0a5b-4b8e-9f2c-1d2e3f4a5b6c"), ("ContentBits", "0")], 2))
+    + "</Properties>")
+
+
+def test_a_sensitivity_label_and_document_properties_are_carried(tmp_path):
+    """Regeneration dropped docProps/custom.xml (a sensitivity label: a compliance
+    matter) and the subject and keywords a user set in File > Info."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    wb.properties.subject, wb.properties.keywords = "FY27 credits", "credits; renewal"
+    wb.save(path)
+    patch(path, "[Content_Types].xml", lambda t: t.replace(
+        "</Types>", '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.'
+        'openxmlformats-officedocument.custom-properties+xml"/></Types>'))
+    patch(path, "_rels/.rels", lambda t: t.replace(
+        "</Relationships>", '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org'
+        '/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"'
+        "/></Relationships>"))
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("docProps/custom.xml", CUSTOM_XML)
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    after = load_workbook(path)
+    assert (after.properties.subject, after.properties.keywords) == ("FY27 credits",
+                                                                     "credits; renewal")
+    label = {p.name[len(LABEL) + 1:]: p.value for p in after.custom_doc_props.props}
+    assert label["Name"] == "Confidential" and label["Enabled"] == "true" and len(label) == 7
+    with zipfile.ZipFile(path) as z:
+        assert f'name="{LABEL}_Method"' in z.read("docProps/custom.xml").decode()

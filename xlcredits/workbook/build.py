@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.packaging import custom
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -35,6 +36,7 @@ EPOCH = date(1899, 12, 30)  # serial 0 of the 1900 date system, for serials afte
 SERIAL_FIRST, SERIAL_LAST = ((d - EPOCH).days for d in (s.FIRST_DAY, s.LAST_DAY))
 RED = (PatternFill("solid", start_color="C00000"), Font(bold=True, color="FFFFFF"))
 GREEN = (PatternFill("solid", start_color="E2EFDA"), Font(bold=True, color="375623"))
+TITLE = "xlcredits: Salesforce credits register and TCO"  # the workbook's document title
 NEEDS_ADDIN = "needs the add-in"
 ADDIN_MISSING = "XLC_Missing"  # 1 when the xlcredits functions are not available here
 CHECKS_TOTAL = "Checks_Total"
@@ -99,7 +101,7 @@ def build(entries: Entries, register_rows: int = 0, *, exact_rows: int | None = 
     wb.remove(wb.active)
     for title in s.SHEETS:
         wb.create_sheet(title)
-    wb.properties.title = "xlcredits: Salesforce credits register and TCO"
+    wb.properties.title = TITLE
     wb.properties.creator = f"xlcredits {__version__}"
     wb.calculation.fullCalcOnLoad = True
     wb.defined_names[s.VERSION_NAME] = DefinedName(s.VERSION_NAME,
@@ -570,8 +572,13 @@ def build_conf(wb: Workbook) -> None:
 
 
 def build_users_own(wb: Workbook, entries: Entries) -> None:
-    """What the user added to the workbook: sheets, defined names, print areas, and the
-    comments and hyperlinks of cells (a register note follows its column)."""
+    """What the user added to the workbook: sheets, defined names, print areas, the
+    comments and hyperlinks of cells (a register note follows its column), and document
+    properties (a subject, keywords, a sensitivity label)."""
+    for key, value in entries.properties.items():
+        setattr(wb.properties, key, value)
+    for kind, name, value in entries.custom:
+        wb.custom_doc_props.append(getattr(custom, kind)(name=name, value=value))
     for title, sheet in entries.sheets.items():
         ws = wb.create_sheet(title)
         ws.sheet_state = sheet.state

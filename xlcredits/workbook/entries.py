@@ -59,6 +59,8 @@ class Entries:
     names: dict = field(default_factory=dict)  # a user's defined name -> what it refers to
     sheets: dict = field(default_factory=dict)  # a sheet the user added -> UserSheet
     print_areas: dict = field(default_factory=dict)  # sheet -> print area
+    properties: dict = field(default_factory=dict)  # document property -> what a user set
+    custom: tuple = ()  # custom properties (sensitivity labels...): (kind, name, value)
 
 
 @dataclass(frozen=True)

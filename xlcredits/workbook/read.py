@@ -30,7 +30,7 @@ from .. import rates as rate_card
 from ..errors import ReadError
 from ..tables import open_xlsx, sheet_rows
 from . import schema as s
-from .build import FIRST_ROW, build, register_formula
+from .build import FIRST_ROW, TITLE, build, register_formula
 from .entries import Entries, Formula, Note, UserSheet, Value, template_entries
 from .xstring import decode
 
@@ -232,7 +232,31 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
              for ws in wb.worksheets
              if getattr(ws, "_print_area", None) and ws.title != "Register"}
     return Entries(register=register, tco=tco, rates=rates, as_of=as_of, notes=notes,
-                   names=names, sheets=sheets, print_areas=areas), stray
+                   names=names, sheets=sheets, print_areas=areas,
+                   properties=_properties(wb), custom=_custom(wb)), stray
+
+
+PROPERTIES = ("title", "subject", "keywords", "description", "category", "contentStatus",
+              "identifier", "language", "version")  # what a user sets in File > Info
+
+
+def _properties(wb) -> dict:
+    """The document properties a user set (the title only when it is not the template's)."""
+    found = {key: getattr(wb.properties, key, None) for key in PROPERTIES}
+    return {key: value for key, value in found.items() if value not in (None, "")
+            and not (key == "title" and value == TITLE)}
+
+
+def _custom(wb) -> tuple:
+    """Custom document properties, such as the MSIP_Label_* sensitivity label Office
+    writes, as (kind, name, value)."""
+    return tuple((type(p).__name__, p.name, p.value)
+                 for p in getattr(wb, "custom_doc_props", ()) or ()
+                 if type(p).__name__ in CUSTOM_KINDS)
+
+
+CUSTOM_KINDS = ("BoolProperty", "DateTimeProperty", "FloatProperty", "IntProperty",
+                "LinkProperty", "StringProperty")
 
 
 def _place(sheet: str, coordinate: str, by_column: dict) -> tuple:
