@@ -4,6 +4,7 @@ of formulas, numbers in date cells, what users add (comments, hyperlinks, names,
 concurrent saves, lock files, damaged files, read-only places, full disks, symlinks; and a
 report as sturdy as regeneration."""
 
+import dataclasses
 import errno
 import gc
 import os
@@ -919,3 +920,34 @@ def test_a_sensitivity_label_and_document_properties_are_carried(tmp_path):
     assert label["Name"] == "Confidential" and label["Enabled"] == "true" and len(label) == 7
     with zipfile.ZipFile(path) as z:
         assert f'name="{LABEL}_Method"' in z.read("docProps/custom.xml").decode()
+
+
+# Office 2021+ keeps a sensitivity label in its own part, found by a package relationship
+# (MS-OFFCRYPTO 2.6.2 and 2.6.4; MS-OI29500 3.4.1.5); with the label policy opted in to
+# it, the custom properties no longer hold the label
+LABEL_INFO = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<clbl:labelList xmlns:clbl='
+    b'"http://schemas.microsoft.com/office/2020/mipLabelMetadata"><clbl:label id="{f42aa342-'
+    b'8706-4288-bd11-ebb85995028c}" enabled="1" method="Standard" siteId="{72f988bf-86f1-41af'
+    b'-91ab-2d7cd011db47}" contentBits="0" removed="0"/></clbl:labelList>')
+
+
+def test_a_labelinfo_sensitivity_label_is_carried(tmp_path):
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    patch(path, "[Content_Types].xml", lambda t: t.replace(
+        "</Types>", '<Override PartName="/docMetadata/LabelInfo.xml" ContentType="application'
+        '/vnd.ms-office.classificationlabels+xml"/></Types>'))
+    patch(path, "_rels/.rels", lambda t: t.replace(
+        "</Relationships>", '<Relationship Id="rId5" Type="http://schemas.microsoft.com/'
+        'office/2020/02/relationships/classificationlabels" Target="docMetadata/LabelInfo.xml"'
+        "/></Relationships>"))
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("docMetadata/LabelInfo.xml", LABEL_INFO)
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    with zipfile.ZipFile(path) as z:
+        assert z.read("docMetadata/LabelInfo.xml") == LABEL_INFO
+        assert "relationships/classificationlabels" in z.read("_rels/.rels").decode()
+        assert "classificationlabels+xml" in z.read("[Content_Types].xml").decode()
+    assert entries_of(path) == dataclasses.replace(example_entries(), label=LABEL_INFO)
+    assert batch.regenerate([path])[0].result == "up to date"  # and it stays so

@@ -61,6 +61,7 @@ class Entries:
     print_areas: dict = field(default_factory=dict)  # sheet -> print area
     properties: dict = field(default_factory=dict)  # document property -> what a user set
     custom: tuple = ()  # custom properties (sensitivity labels...): (kind, name, value)
+    label: bytes | None = None  # Office's sensitivity label part (LabelInfo.xml), as written
 
 
 @dataclass(frozen=True)

@@ -85,17 +85,46 @@ def write_workbook(wb: Workbook, path) -> None:
 SAVED_AT = "docProps/core.xml"  # when a workbook was saved: the one part two saves differ in
 
 
-def workbook_bytes(wb: Workbook) -> bytes:
-    """The xlsx file ``wb`` saves to (exact numbers, as :func:`write_workbook`). openpyxl
-    writes each sheet through the system's temporary folder: a refusal there raises
-    :class:`WriteFailed` naming that folder."""
+# Office's sensitivity label part (MS-OFFCRYPTO 2.6.2, MS-OI29500 3.4.1.5), which openpyxl
+# neither reads nor writes
+LABEL_PART = "docMetadata/LabelInfo.xml"
+LABEL_TYPE = "http://schemas.microsoft.com/office/2020/02/relationships/classificationlabels"
+LABEL_CONTENT = "application/vnd.ms-office.classificationlabels+xml"
+
+
+def workbook_bytes(wb: Workbook, label: bytes | None = None) -> bytes:
+    """The xlsx file ``wb`` saves to (exact numbers, as :func:`write_workbook`), with
+    ``label`` as its sensitivity label part if given. openpyxl writes each sheet through
+    the system's temporary folder: a refusal there raises :class:`WriteFailed` naming
+    that folder."""
     buffer = io.BytesIO()
     try:
         with exact_numbers():
             wb.save(buffer)
     except OSError as e:
         raise WriteFailed(_reason(e, Path(tempfile.gettempdir()))) from None
-    return buffer.getvalue()
+    return buffer.getvalue() if label is None else _with_label(buffer.getvalue(), label)
+
+
+def _with_label(data: bytes, label: bytes) -> bytes:
+    """The package with the sensitivity label part, its relationship from the package and
+    its content type, as Office writes them."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            part = src.read(item)
+            if item.filename == "[Content_Types].xml":
+                part = part.replace(b"</Types>", f'<Override PartName="/{LABEL_PART}" '
+                                    f'ContentType="{LABEL_CONTENT}"/></Types>'.encode())
+            elif item.filename == "_rels/.rels":
+                part = part.replace(b"</Relationships>", f'<Relationship Id="rIdLabelInfo" '
+                                    f'Type="{LABEL_TYPE}" Target="{LABEL_PART}"/>'
+                                    "</Relationships>".encode())
+            dst.writestr(item, part)
+        dst.writestr(zipfile.ZipInfo(LABEL_PART, date_time=src.infolist()[0].date_time),
+                     label, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def same_content(a, b) -> bool:

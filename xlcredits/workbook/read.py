@@ -32,6 +32,7 @@ from ..tables import open_xlsx, sheet_rows
 from . import schema as s
 from .build import FIRST_ROW, TITLE, build, register_formula
 from .entries import Entries, Formula, Note, UserSheet, Value, template_entries
+from .files import LABEL_TYPE
 from .xstring import decode
 
 __all__ = ["ReadError", "formula_key", "open_workbook", "read", "read_entries", "schema_version",
@@ -233,7 +234,21 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
              if getattr(ws, "_print_area", None) and ws.title != "Register"}
     return Entries(register=register, tco=tco, rates=rates, as_of=as_of, notes=notes,
                    names=names, sheets=sheets, print_areas=areas,
-                   properties=_properties(wb), custom=_custom(wb)), stray
+                   properties=_properties(wb), custom=_custom(wb), label=_label(path)), stray
+
+
+def _label(path: Path) -> bytes | None:
+    """Office's sensitivity label part (docMetadata/LabelInfo.xml), found through the
+    package's relationships, as written; None if there is none."""
+    with zipfile.ZipFile(path) as z:
+        if "_rels/.rels" not in z.namelist():
+            return None
+        for rel in fromstring(z.read("_rels/.rels")):
+            if rel.get("Type") == LABEL_TYPE and rel.get("TargetMode") != "External":
+                name = rel.get("Target", "").lstrip("/")
+                if name in z.namelist():
+                    return z.read(name)
+    return None
 
 
 PROPERTIES = ("title", "subject", "keywords", "description", "category", "contentStatus",
