@@ -951,3 +951,33 @@ def test_a_labelinfo_sensitivity_label_is_carried(tmp_path):
         assert "classificationlabels+xml" in z.read("[Content_Types].xml").decode()
     assert entries_of(path) == dataclasses.replace(example_entries(), label=LABEL_INFO)
     assert batch.regenerate([path])[0].result == "up to date"  # and it stays so
+
+
+def test_threaded_comments_become_notes_and_the_outcome_says_so(tmp_path):
+    """Excel 365 writes a threaded comment twice: in xl/threadedComments/ (which openpyxl
+    drops) and as a note with the thread's text for older versions (which is carried).
+    Regeneration keeps the note and says that the thread became one."""
+    thread_id = "{2E8C1F3A-5B7D-4C9E-8F10-3A2B4C5D6E7F}"
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    fallback = ("[Threaded comment]\n\nYour version of Excel allows you to read this threaded "
+                "comment; however, any edits to it will get removed if the file is opened in "
+                "a newer version of Excel. Learn more: https://go.microsoft.com/fwlink/?"
+                "linkid=870924\n\nComment:\n    Check the renewal date with Sales")
+    wb["Register"]["A2"].comment = Comment(fallback, f"tc={thread_id}")
+    wb.save(path)
+    thread = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<ThreadedComments '
+              'xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments" '
+              'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              '<threadedComment ref="A2" dT="2026-11-02T09:15:27.43" personId="{6B0C36D0-1A4F-'
+              f'4B52-9D0A-0B1C5E7F9A11}}" id="{thread_id}"><text>Check the renewal date with '
+              "Sales</text></threadedComment></ThreadedComments>")
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/threadedComments/threadedComment1.xml", thread)
+    dry = batch.regenerate([path], dry_run=True)[0]
+    assert dry.result == "would regenerate" and "threaded comments become notes" in dry.message
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    assert "threaded comments become notes" in outcome.message
+    note = load_workbook(path)["Register"]["A2"].comment
+    assert note is not None and note.text.endswith("Check the renewal date with Sales")

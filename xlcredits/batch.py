@@ -29,7 +29,14 @@ from .workbook.files import (
     workbook_bytes,
     write_atomically,
 )
-from .workbook.read import open_workbook, read, read_entries, schema_version, unsupported_parts
+from .workbook.read import (
+    changed_parts,
+    open_workbook,
+    read,
+    read_entries,
+    schema_version,
+    unsupported_parts,
+)
 
 __all__ = ["Outcome", "find_workbooks", "regenerate", "regenerate_file"]
 
@@ -88,6 +95,7 @@ def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: 
             version = schema_version(path, wb)
             entries, stray = read(path, wb)
             lost = unsupported_parts(path, wb)
+            changes = changed_parts(path)
         finally:
             wb.close()
         if lost:
@@ -112,8 +120,12 @@ def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: 
                        (f"schema {version} -> {s.SCHEMA_VERSION}" if version != s.SCHEMA_VERSION
                         else f"schema {version}, laid out afresh")
                        + f"; {rows} register rows, "
-                       f"{len(entries.tco)} TCO inputs, {len(entries.rates)} rate overrides")
-    return _swap_in(path, new, entries, rows, backup_dir, before)
+                       f"{len(entries.tco)} TCO inputs, {len(entries.rates)} rate overrides"
+                       + "".join(f"; {c}" for c in changes))
+    outcome = _swap_in(path, new, entries, rows, backup_dir, before)
+    if outcome.result == "regenerated" and changes:
+        outcome.message += "".join(f"; {c}" for c in changes)
+    return outcome
 
 
 def _swap_in(path: Path, new: bytes, entries, rows: int, backup_dir: Path | None,

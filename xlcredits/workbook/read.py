@@ -35,7 +35,7 @@ from .entries import Entries, Formula, Note, UserSheet, Value, template_entries
 from .files import LABEL_TYPE
 from .xstring import decode
 
-__all__ = ["ReadError", "formula_key", "open_workbook", "read", "read_entries", "schema_version",
+__all__ = ["ReadError", "changed_parts", "formula_key", "open_workbook", "read", "read_entries", "schema_version",
            "unsupported_parts"]
 
 open_workbook = open_xlsx  # the one safe way to open a workbook
@@ -423,6 +423,19 @@ UNSUPPORTED = (  # part name pattern, what it is
     (re.compile(r"xl/ctrlProps/|xl/activeX/"), "form controls"),
     (re.compile(r"xl/externalLinks/"), "links to other workbooks"),
 )
+
+
+CHANGED = (  # part name pattern, what regeneration makes of it
+    (re.compile(r"xl/threadedComments/"), ("threaded comments become notes (with their "
+     "replies, the text Excel keeps for older versions)")),
+)
+
+
+def changed_parts(path: Path) -> list[str]:
+    """What the workbook holds that regeneration carries in another form, to be said."""
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+    return [what for pattern, what in CHANGED if any(pattern.match(n) for n in names)]
 
 
 def unsupported_parts(path: Path, wb) -> list[str]:
