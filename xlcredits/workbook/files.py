@@ -90,40 +90,60 @@ SAVED_AT = "docProps/core.xml"  # when a workbook was saved: the one part two sa
 LABEL_PART = "docMetadata/LabelInfo.xml"
 LABEL_TYPE = "http://schemas.microsoft.com/office/2020/02/relationships/classificationlabels"
 LABEL_CONTENT = "application/vnd.ms-office.classificationlabels+xml"
+# the custom document properties part (ECMA-376 Part 1, 15.2.12.2), carried as written:
+# openpyxl reads six of its value types, and some of those not exactly
+CUSTOM_PART = "docProps/custom.xml"
+CUSTOM_TYPE = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+               "custom-properties")
+CUSTOM_CONTENT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 
 
-def workbook_bytes(wb: Workbook, label: bytes | None = None) -> bytes:
+def workbook_bytes(wb: Workbook, label: bytes | None = None, custom: bytes | None = None
+                   ) -> bytes:
     """The xlsx file ``wb`` saves to (exact numbers, as :func:`write_workbook`), with
-    ``label`` as its sensitivity label part if given. openpyxl writes each sheet through
-    the system's temporary folder: a refusal there raises :class:`WriteFailed` naming
-    that folder."""
+    ``label`` as its sensitivity label part and ``custom`` as its custom properties part,
+    if given. openpyxl writes each sheet through the system's temporary folder: a refusal
+    there raises :class:`WriteFailed` naming that folder."""
     buffer = io.BytesIO()
     try:
         with exact_numbers():
             wb.save(buffer)
     except OSError as e:
         raise WriteFailed(_reason(e, Path(tempfile.gettempdir()))) from None
-    return buffer.getvalue() if label is None else _with_label(buffer.getvalue(), label)
+    parts = [(name, content, kind, rid, data) for name, content, kind, rid, data in (
+        (CUSTOM_PART, CUSTOM_CONTENT, CUSTOM_TYPE, "rIdCustomProperties", custom),
+        (LABEL_PART, LABEL_CONTENT, LABEL_TYPE, "rIdLabelInfo", label)) if data is not None]
+    return _with_parts(buffer.getvalue(), parts) if parts else buffer.getvalue()
 
 
-def _with_label(data: bytes, label: bytes) -> bytes:
-    """The package with the sensitivity label part, its relationship from the package and
-    its content type, as Office writes them."""
+def _with_parts(data: bytes, parts) -> bytes:
+    """The package with each of ``parts`` (name, content type, relationship type, Id,
+    bytes), its relationship from the package and its content type, as Office writes them;
+    a part of that name openpyxl wrote is replaced."""
+    names = {name for name, *_ in parts}
+    types = "".join(f'<Override PartName="/{name}" ContentType="{content}"/>'
+                    for name, content, *_ in parts)
+    rels = "".join(f'<Relationship Id="{rid}" Type="{kind}" Target="{name}"/>'
+                   for name, _, kind, rid, _ in parts)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
+            if item.filename in names:
+                continue
             part = src.read(item)
             if item.filename == "[Content_Types].xml":
-                part = part.replace(b"</Types>", f'<Override PartName="/{LABEL_PART}" '
-                                    f'ContentType="{LABEL_CONTENT}"/></Types>'.encode())
+                part = re.sub(rb'<Override PartName="/(?:%s)"[^>]*/>' % b"|".join(
+                    re.escape(n.encode()) for n in names), b"", part)
+                part = part.replace(b"</Types>", f"{types}</Types>".encode())
             elif item.filename == "_rels/.rels":
-                part = part.replace(b"</Relationships>", f'<Relationship Id="rIdLabelInfo" '
-                                    f'Type="{LABEL_TYPE}" Target="{LABEL_PART}"/>'
-                                    "</Relationships>".encode())
+                part = re.sub(rb'<Relationship [^>]*Target="/?(?:%s)"[^>]*/>' % b"|".join(
+                    re.escape(n.encode()) for n in names), b"", part)
+                part = part.replace(b"</Relationships>", f"{rels}</Relationships>".encode())
             dst.writestr(item, part)
-        dst.writestr(zipfile.ZipInfo(LABEL_PART, date_time=src.infolist()[0].date_time),
-                     label, zipfile.ZIP_DEFLATED)
+        for name, *_, content in parts:
+            dst.writestr(zipfile.ZipInfo(name, date_time=src.infolist()[0].date_time),
+                         content, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

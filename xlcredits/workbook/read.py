@@ -32,7 +32,7 @@ from ..tables import open_xlsx, sheet_rows
 from . import schema as s
 from .build import FIRST_ROW, TITLE, build, register_formula
 from .entries import Entries, Formula, Note, UserSheet, Value, template_entries
-from .files import LABEL_TYPE
+from .files import CUSTOM_TYPE, LABEL_TYPE
 from .xstring import decode
 
 __all__ = ["ReadError", "formula_key", "open_workbook", "read", "read_entries", "schema_version",
@@ -234,17 +234,18 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
              if getattr(ws, "_print_area", None) and ws.title != "Register"}
     return Entries(register=register, tco=tco, rates=rates, as_of=as_of, notes=notes,
                    names=names, sheets=sheets, print_areas=areas,
-                   properties=_properties(wb), custom=_custom(wb), label=_label(path)), stray
+                   properties=_properties(wb), custom=_part(path, CUSTOM_TYPE),
+                   label=_part(path, LABEL_TYPE)), stray
 
 
-def _label(path: Path) -> bytes | None:
-    """Office's sensitivity label part (docMetadata/LabelInfo.xml), found through the
-    package's relationships, as written; None if there is none."""
+def _part(path: Path, kind: str) -> bytes | None:
+    """The package part a relationship of type ``kind`` from the package points to (the
+    custom properties, Office's sensitivity label), as written; None if there is none."""
     with zipfile.ZipFile(path) as z:
         if "_rels/.rels" not in z.namelist():
             return None
         for rel in fromstring(z.read("_rels/.rels")):
-            if rel.get("Type") == LABEL_TYPE and rel.get("TargetMode") != "External":
+            if rel.get("Type") == kind and rel.get("TargetMode") != "External":
                 name = rel.get("Target", "").lstrip("/")
                 if name in z.namelist():
                     return z.read(name)
@@ -262,16 +263,6 @@ def _properties(wb) -> dict:
             and not (key == "title" and value == TITLE)}
 
 
-def _custom(wb) -> tuple:
-    """Custom document properties, such as the MSIP_Label_* sensitivity label Office
-    writes, as (kind, name, value)."""
-    return tuple((type(p).__name__, p.name, p.value)
-                 for p in getattr(wb, "custom_doc_props", ()) or ()
-                 if type(p).__name__ in CUSTOM_KINDS)
-
-
-CUSTOM_KINDS = ("BoolProperty", "DateTimeProperty", "FloatProperty", "IntProperty",
-                "LinkProperty", "StringProperty")
 
 
 def _place(sheet: str, coordinate: str, by_column: dict) -> tuple:
