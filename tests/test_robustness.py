@@ -992,3 +992,49 @@ def test_custom_properties_of_every_type_are_carried_as_written(tmp_path):
     with zipfile.ZipFile(path) as z:
         assert z.read("docProps/custom.xml") == part
     assert batch.regenerate([path])[0].result == "up to date"
+
+
+def _label_rels(path: Path, rels: str, parts: dict) -> Path:
+    patch(path, "[Content_Types].xml", lambda t: t.replace(
+        "</Types>", '<Override PartName="/docMetadata/LabelInfo.xml" ContentType="application'
+        '/vnd.ms-office.classificationlabels+xml"/></Types>'))
+    patch(path, "_rels/.rels", lambda t: t.replace("</Relationships>", rels + "</Relationships>"))
+    with zipfile.ZipFile(path, "a") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def _label_rel(target: str, rid: str = "rId5") -> str:
+    return (f'<Relationship Id="{rid}" Type="http://schemas.microsoft.com/office/2020/02/'
+            f'relationships/classificationlabels" Target="{target}"/>')
+
+
+def test_a_label_found_by_a_path_with_dot_dot_is_carried(tmp_path):
+    """A relationship's target is a path (ECMA-376 Part 2, 9.3): docMetadata/../docMetadata/
+    LabelInfo.xml names the label part too; it was not found, and the label was lost."""
+    path = _label_rels(write(example_entries(), tmp_path / "w.xlsx"),
+                       _label_rel("docMetadata/../docMetadata/LabelInfo.xml"),
+                       {"docMetadata/LabelInfo.xml": LABEL_INFO})
+    assert regenerate(path).result == "regenerated"
+    with zipfile.ZipFile(path) as z:
+        assert z.read("docMetadata/LabelInfo.xml") == LABEL_INFO
+
+
+def test_two_label_parts_or_damaged_relationships_are_refused_in_one_line(tmp_path):
+    """The second of two label parts was dropped silently; a damaged _rels/.rels (which
+    openpyxl does not read) failed as 'unclosed token: line 1, column 518'."""
+    two = _label_rels(write(example_entries(), tmp_path / "two.xlsx"),
+                      _label_rel("docMetadata/LabelInfo.xml")
+                      + _label_rel("docMetadata/LabelInfo2.xml", "rId6"),
+                      {"docMetadata/LabelInfo.xml": LABEL_INFO,
+                       "docMetadata/LabelInfo2.xml": LABEL_INFO})
+    outcome = batch.regenerate([two])[0]
+    assert (outcome.result, outcome.message) == (
+        "refused", ("has two sensitivity label parts (docMetadata/LabelInfo.xml, docMetadata/"
+                    "LabelInfo2.xml); Office writes one: save the workbook in Excel again"))
+    damaged = patch(write(example_entries(), tmp_path / "damaged.xlsx"), "_rels/.rels",
+                    lambda t: t.replace("</Relationships>", "<Relationship"))
+    outcome = batch.regenerate([damaged])[0]
+    assert outcome.result == "refused"
+    assert outcome.message.startswith("part _rels/.rels is damaged (unclosed token")

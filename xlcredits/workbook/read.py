@@ -12,6 +12,7 @@ quoting) is not an edit: formulas are compared by :func:`formula_key`.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
@@ -20,7 +21,7 @@ from functools import cache, lru_cache
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import ParseError, fromstring
 from openpyxl.comments.comment_sheet import CommentSheet
 from openpyxl.formula.translate import Translator
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
@@ -240,16 +241,24 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
 
 def _part(path: Path, kind: str) -> bytes | None:
     """The package part a relationship of type ``kind`` from the package points to (the
-    custom properties, Office's sensitivity label), as written; None if there is none."""
+    custom properties, Office's sensitivity label), as written; None if there is none.
+    Two such parts are refused: one of them would be lost."""
     with zipfile.ZipFile(path) as z:
         if "_rels/.rels" not in z.namelist():
             return None
-        for rel in fromstring(z.read("_rels/.rels")):
-            if rel.get("Type") == kind and rel.get("TargetMode") != "External":
-                name = rel.get("Target", "").lstrip("/")
-                if name in z.namelist():
-                    return z.read(name)
-    return None
+        try:
+            rels = fromstring(z.read("_rels/.rels"))
+        except ParseError as e:
+            raise ReadError(path, f"part _rels/.rels is damaged ({e}); save the workbook "
+                                  "again") from None
+        found = sorted({posixpath.normpath(rel.get("Target", "").lstrip("/")) for rel in rels
+                        if rel.get("Type") == kind and rel.get("TargetMode") != "External"}
+                       & set(z.namelist()))
+        if len(found) > 1:
+            what = "sensitivity label" if kind == LABEL_TYPE else "custom properties"
+            raise ReadError(path, f"has two {what} parts ({', '.join(found)}); Office writes "
+                                  "one: save the workbook in Excel again")
+        return z.read(found[0]) if found else None
 
 
 PROPERTIES = ("title", "subject", "keywords", "description", "category", "contentStatus",
