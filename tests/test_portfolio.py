@@ -174,3 +174,42 @@ def test_build_from_a_european_csv(tmp_path):
     result = invoke("build", ambiguous, "--by", "Owner", "--out", tmp_path / "o3",
                     "--date-order", "dmy")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("COM\u00b9", "_COM\u00b9"), ("lpt\u00b3.x", "_lpt\u00b3.x"),  # Windows reserves COM¹..³
+    ("CON .txt", "_CON .txt"),  # Windows ignores the spaces before an extension
+    ("\u0928\u092e\u0938\u094d\u0924\u0947", "\u0928\u092e\u0938\u094d\u0924\u0947"),  # नमस्ते
+    ("\u0645\u064f\u062d\u064e\u0645\u064e\u0651\u062f",  # مُحَمَّد (NFC): vowel signs
+     "\u0645\u064f\u062d\u064e\u0645\u064e\u0651\u062f"),  # are marks, not separators
+])
+def test_safe_filenames_of_other_scripts_and_windows_devices(name, safe):
+    assert safe_filename(name) == safe
+
+
+def test_a_long_name_in_a_script_of_three_byte_letters_fits_the_file_system(tmp_path):
+    """100 CJK letters are 300 bytes in UTF-8; ext4 and APFS take 255 bytes a name, and a
+    backup or the temporary file adds 28: the build failed with 'File name too long'."""
+    name = "\u6f22" * 100
+    assert len(safe_filename(name).encode()) <= 200
+    assert safe_filename("\u00e9" * 150) == "\u00e9" * 100  # 200 bytes: kept whole
+    def edit(rows):
+        rows[0]["Owner"] = name
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / f"{safe_filename(name)}.xlsx").exists()
+
+
+def test_names_one_case_blind_disk_takes_for_one_get_a_file_each(tmp_path):
+    """Windows and macOS compare names without case by upper case, where a final sigma is
+    a sigma: 'ΟΔΟΣ', 'οδος' and 'οδοσ' are one file there; str.lower kept them apart."""
+    def edit(rows):
+        rows[0]["Owner"], rows[1]["Owner"], rows[2]["Owner"] = (
+            "\u039f\u0394\u039f\u03a3", "\u03bf\u03b4\u03bf\u03c2", "\u03bf\u03b4\u03bf\u03c3")
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    stems = [p.stem for p in out.iterdir()]
+    assert len({s.casefold() for s in stems}) == len(stems)
+    assert len([s for s in stems if s.casefold().startswith("\u03bf\u03b4\u03bf")]) == 3

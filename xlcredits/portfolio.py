@@ -54,10 +54,10 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
     for key, group in groups.items():  # a blank value's file is "unassigned", or next to it
         name = safe_filename("unassigned" if key is None else key)
         n, stem = 1, name
-        while name.lower() in used:
+        while name.casefold() in used:  # one name on a case-blind disk: ΟΔΟΣ, οδος
             n += 1
             name = f"{stem}-{n}"
-        used.add(name.lower())
+        used.add(name.casefold())
         fields = [{h: v for h, v in r.items() if h} for r in group]
         entries = Entries(register=register_rows(fields, order, rows.decimal_comma),
                           tco=template_entries().tco)

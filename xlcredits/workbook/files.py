@@ -48,8 +48,11 @@ __all__ = [
 
 TEMP_SUFFIX = ".tmp.xlsx"
 BACKUP = re.compile(r".+\.\d{8}-\d{6}(-\d+)?\.bak\.xlsx$")
-RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-            *(f"LPT{i}" for i in range(1, 10))}
+# Windows' device names, superscript digits too (as Python 3.13's ntpath.isreserved)
+RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT")
+                                         for i in "123456789\u00b9\u00b2\u00b3")}
+NAME_CHARS, NAME_BYTES = 100, 200  # a name's letters and UTF-8 bytes at most (file systems
+# take 255 bytes; a backup's name adds 28, Excel's and LibreOffice's lock files up to 18)
 
 
 @contextmanager
@@ -413,6 +416,19 @@ def safe_filename(name: str) -> str:
     >>> safe_filename("Zoe\u0308 M\u00fcller"), safe_filename("a\u202eb")
     ('Zoë Müller', 'a_b')
     """
-    clean = re.sub(r"[^\w .-]", "_", unicodedata.normalize("NFC", str(name)))
-    clean = re.sub(r"_+", "_", clean).strip(" ._")[:100] or "_"
-    return f"_{clean}" if clean.split(".")[0].upper() in RESERVED else clean
+    text = unicodedata.normalize("NFC", str(name))
+    clean = "".join(c if c in " .-" or unicodedata.category(c)[0] in "LMN" else "_"
+                    for c in text)  # letters with their marks (नमस्ते), numbers
+    clean = _cut(re.sub(r"_+", "_", clean).strip(" ._")).strip(" ._") or "_"
+    return f"_{clean}" if clean.split(".")[0].rstrip(" ").upper() in RESERVED else clean
+
+
+def _cut(text: str) -> str:
+    """At most NAME_CHARS letters and NAME_BYTES bytes, a letter never parted from its
+    marks."""
+    end = min(len(text), NAME_CHARS)
+    while len(text[:end].encode()) > NAME_BYTES:
+        end -= 1
+    while 0 < end < len(text) and unicodedata.category(text[end])[0] == "M":
+        end -= 1
+    return text[:end]
