@@ -245,11 +245,12 @@ def test_an_empty_export_is_called_empty(tmp_path, content):
     assert not (tmp_path / "out").exists()
 
 
-def _owners_export(tmp_path, rows, suffix):
+def _owners_export(tmp_path, rows, suffix, delimiter=","):
     """An export of the register's two first columns and Owner, as ``rows``."""
     path = tmp_path / f"export{suffix}"
     if suffix == ".csv":
-        path.write_text("\r\n".join(",".join(r) for r in rows) + "\r\n", encoding="utf-8")
+        path.write_text("\r\n".join(delimiter.join(r) for r in rows) + "\r\n",
+                        encoding="utf-8")
     else:
         from openpyxl import Workbook
         wb = Workbook()
@@ -260,13 +261,13 @@ def _owners_export(tmp_path, rows, suffix):
     return path
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-def test_an_export_with_blank_lines_above_its_header_is_read(tmp_path, suffix):
+@pytest.mark.parametrize("suffix, delimiter", [(".csv", ","), (".csv", ";"), (".xlsx", "")])
+def test_an_export_with_blank_lines_above_its_header_is_read(tmp_path, suffix, delimiter):
     """A blank first line (a sheet whose header is in row 2) was called 'is empty: it has no
-    header line', of a file holding a header and entries."""
+    header line', of a file holding a header and entries; the delimiter is the header's."""
     rows = [[], ["ID", "Credit type", "Owner"], ["A-1", "Flex Credits", "Zoe"],
             ["A-2", "Flex Credits", "Ann"]]
-    path = _owners_export(tmp_path, rows, suffix)
+    path = _owners_export(tmp_path, rows, suffix, delimiter)
     result = invoke("build", path, "--by", "Owner", "--out", tmp_path / "out")
     assert "is empty" not in result.output, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["Ann.xlsx", "Zoe.xlsx"]

@@ -656,9 +656,12 @@ def open_text(path: Path):
         _check_text(path, sample, encoding)
         stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
         lines = _lines(path, stream)
-        first = next(lines, "")
+        blank, first = [], next(lines, "")
+        while first and not first.strip():  # the delimiter is the header's, below them
+            blank.append(first)
+            first = next(lines, "")
         delimiter = sniff_delimiter(first)
-        yield itertools.chain([first], lines), encoding, delimiter
+        yield itertools.chain(blank, [first], lines), encoding, delimiter
     except (OSError, EOFError, zlib.error) as e:
         raise ReadError(path, f"cannot be read: {e}") from None
     finally:
