@@ -1038,3 +1038,20 @@ def test_two_label_parts_or_damaged_relationships_are_refused_in_one_line(tmp_pa
     outcome = batch.regenerate([damaged])[0]
     assert outcome.result == "refused"
     assert outcome.message.startswith("part _rels/.rels is damaged (unclosed token")
+
+
+def test_an_author_a_user_set_is_carried(tmp_path):
+    """File > Info's Author (the core properties' creator) was set back to 'xlcredits
+    <version>' by every regeneration; an author xlcredits wrote still becomes the current
+    version."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    ours = patch(write(example_entries(), tmp_path / "ours.xlsx"), "docProps/core.xml",
+                 lambda t: re.sub(r"<dc:creator>[^<]*", "<dc:creator>xlcredits 0.0.1", t))
+    patch(path, "docProps/core.xml",
+          lambda t: re.sub(r"<dc:creator>[^<]*", "<dc:creator>Finance Team", t))
+    for p in (path, ours):
+        outcome = batch.regenerate([p], force=True)[0]
+        assert outcome.result == "regenerated", outcome.message
+    assert load_workbook(path).properties.creator == "Finance Team"
+    assert load_workbook(ours).properties.creator == load_workbook(
+        write(example_entries(), tmp_path / "new.xlsx")).properties.creator

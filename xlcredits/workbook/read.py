@@ -262,14 +262,16 @@ def _part(path: Path, kind: str) -> bytes | None:
 
 
 PROPERTIES = ("title", "subject", "keywords", "description", "category", "contentStatus",
-              "identifier", "language", "version")  # what a user sets in File > Info
+              "identifier", "language", "version", "creator")  # what a user sets in File > Info
 
 
 def _properties(wb) -> dict:
-    """The document properties a user set (the title only when it is not the template's)."""
+    """The document properties a user set (the title only when it is not the template's,
+    the author when it is not xlcredits of some version)."""
     found = {key: getattr(wb.properties, key, None) for key in PROPERTIES}
     return {key: value for key, value in found.items() if value not in (None, "")
-            and not (key == "title" and value == TITLE)}
+            and not (key == "title" and value == TITLE)
+            and not (key == "creator" and re.fullmatch(r"xlcredits \S+", str(value)))}
 
 
 
