@@ -213,3 +213,19 @@ def test_names_one_case_blind_disk_takes_for_one_get_a_file_each(tmp_path):
     stems = [p.stem for p in out.iterdir()]
     assert len({s.casefold() for s in stems}) == len(stems)
     assert len([s for s in stems if s.casefold().startswith("\u03bf\u03b4\u03bf")]) == 3
+
+
+def test_an_owner_called_unassigned_keeps_its_name_whatever_comes_first(tmp_path):
+    """With the blank owner's rows first in the export, the blank group took
+    unassigned.xlsx and the owner called 'unassigned' got unassigned-2.xlsx: which file held
+    whose entries depended on the order of the rows."""
+    def edit(rows):
+        rows[0]["Owner"] = ""
+        rows[1]["Owner"] = "unassigned"
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    ids = lambda name: [c.value for c in load_workbook(out / name)["Register"]["A"]
+                        if c.value and c.row > 1]
+    assert ids("unassigned.xlsx") == ["FLX-002"]  # the owner's
+    assert ids("unassigned-2.xlsx") == ["FLX-001"]  # the blank owner's

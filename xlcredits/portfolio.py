@@ -51,7 +51,8 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
         key = row.get(by)
         groups.setdefault(None if key in (None, "") else str(key), []).append(row)
     books, used = [], set()
-    for key, group in groups.items():  # a blank value's file is "unassigned", or next to it
+    # a blank value's file is "unassigned", or next to one of that name: named last
+    for key, group in sorted(groups.items(), key=lambda item: item[0] is None):
         name = safe_filename("unassigned" if key is None else key)
         n, stem = 1, name
         while name.casefold() in used:  # one name on a case-blind disk: ΟΔΟΣ, οδος
