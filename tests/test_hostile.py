@@ -284,3 +284,19 @@ def test_an_export_with_a_column_twice_is_refused(tmp_path, suffix):
     assert (f"export{suffix}: has two columns headed 'Owner' (C and D); rename or delete "
             "one") in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("rows, where", [
+    ([["ID", "", "Owner"], ["A-1", "Flex Credits", "Zoe"]], "line 2, column B"),
+    ([["ID", "Owner"], ["A-1", "Zoe", "Flex Credits"]], "line 2, column C"),
+])
+def test_a_value_under_no_header_is_refused(tmp_path, suffix, rows, where):
+    """A value in a column without a header (blank, or right of the last) was dropped
+    without a word, where a column with an unknown header is refused."""
+    path = _owners_export(tmp_path, rows, suffix)
+    result = invoke("build", path, "--by", "Owner", "--out", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert (f"export{suffix}: {where} holds 'Flex Credits' under no header; give the column "
+            "a header or delete the value") in result.output
+    assert not (tmp_path / "out").exists()

@@ -680,7 +680,7 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
             ws.reset_dimensions()  # read every row the sheet holds, not what <dimension> says
             lines = enumerate(ws.iter_rows(values_only=True), 1)
             header = _header(path, lines, lambda v: v is not None and str(v).strip() != "")
-            rows = [dict(zip(header, r)) | {"_line": i} for i, r in lines
+            rows = [_row(path, header, r, i) for i, r in lines
                     if any(v is not None and str(v).strip() != "" for v in r)]
         finally:
             wb.close()
@@ -690,11 +690,23 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
         try:
             header = _header(path, ((reader.line_num, r) for r in reader),
                              lambda v: v.strip() != "")
-            rows = [dict(zip(header, r)) | {"_line": reader.line_num} for r in reader
+            rows = [_row(path, header, r, reader.line_num) for r in reader
                     if any(v.strip() for v in r)]
         except csv.Error as e:
             raise ReadError(path, f"line {reader.line_num + 1}: {e}; check the file") from None
     return Table(header, rows, path.name, encoding, delimiter)
+
+
+def _row(path: Path, header: list[str], values, line: int) -> dict:
+    """A line as {header: value}; a value under no header (a blank one, or right of the
+    last) is refused: it would be lost."""
+    if len(values) > len(header) or "" in header:
+        for i, v in enumerate(values):
+            if (i >= len(header) or not header[i]) and v is not None and str(v).strip():
+                raise ReadError(path, f"line {line}, column {get_column_letter(i + 1)} holds "
+                                      f"{str(v).strip()[:40]!r} under no header; give the "
+                                      "column a header or delete the value")
+    return dict(zip(header, values)) | {"_line": line}
 
 
 def _header(path: Path, lines, filled) -> list[str]:
