@@ -1055,3 +1055,14 @@ def test_an_author_a_user_set_is_carried(tmp_path):
     assert load_workbook(path).properties.creator == "Finance Team"
     assert load_workbook(ours).properties.creator == load_workbook(
         write(example_entries(), tmp_path / "new.xlsx")).properties.creator
+
+
+def test_a_label_named_in_another_case_is_carried(tmp_path):
+    """Part names compare without case (ECMA-376 Part 2, 6.2.2.3): a relationship to
+    docmetadata/labelinfo.xml names docMetadata/LabelInfo.xml; the label was lost."""
+    path = _label_rels(write(example_entries(), tmp_path / "w.xlsx"),
+                       _label_rel("docmetadata/labelinfo.xml"),
+                       {"docMetadata/LabelInfo.xml": LABEL_INFO})
+    assert regenerate(path).result == "regenerated"
+    with zipfile.ZipFile(path) as z:
+        assert z.read("docMetadata/LabelInfo.xml") == LABEL_INFO

@@ -251,9 +251,11 @@ def _part(path: Path, kind: str) -> bytes | None:
         except ParseError as e:
             raise ReadError(path, f"part _rels/.rels is damaged ({e}); save the workbook "
                                   "again") from None
-        found = sorted({posixpath.normpath(rel.get("Target", "").lstrip("/")) for rel in rels
-                        if rel.get("Type") == kind and rel.get("TargetMode") != "External"}
-                       & set(z.namelist()))
+        parts = {name.lower(): name for name in z.namelist()}  # names compare without case
+        found = sorted({parts[target] for target in (
+            posixpath.normpath(rel.get("Target", "").lstrip("/")).lower() for rel in rels
+            if rel.get("Type") == kind and rel.get("TargetMode") != "External")
+            if target in parts})
         if len(found) > 1:
             what = "sensitivity label" if kind == LABEL_TYPE else "custom properties"
             raise ReadError(path, f"has two {what} parts ({', '.join(found)}); Office writes "
