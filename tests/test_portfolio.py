@@ -229,3 +229,15 @@ def test_an_owner_called_unassigned_keeps_its_name_whatever_comes_first(tmp_path
                         if c.value and c.row > 1]
     assert ids("unassigned.xlsx") == ["FLX-002"]  # the owner's
     assert ids("unassigned-2.xlsx") == ["FLX-001"]  # the blank owner's
+
+
+def test_a_folder_where_a_workbook_goes_is_named_and_nothing_is_written(tmp_path):
+    """A folder called 'Marco Rossi.xlsx' in --out failed as 'cannot write in out: Is a
+    directory', after the groups before it had been written unannounced."""
+    out = tmp_path / "out"
+    (out / "Marco Rossi.xlsx").mkdir(parents=True)
+    result = invoke("build", export(tmp_path), "--by", "Owner", "--out", out)
+    assert result.exit_code == 1, result.output
+    assert (f"{out / 'Marco Rossi.xlsx'} is a folder; rename or move it, or write "
+            "elsewhere") in result.output
+    assert [p.name for p in out.iterdir()] == ["Marco Rossi.xlsx"]

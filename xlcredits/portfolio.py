@@ -28,7 +28,7 @@ from .workbook.entries import (
     register_rows,
     template_entries,
 )
-from .workbook.files import find_workbooks, safe_filename, save_workbook
+from .workbook.files import WriteFailed, find_workbooks, safe_filename, save_workbook
 from .workbook.read import open_workbook, read_entries
 from .workbook.reports import REPORT_NAME
 
@@ -64,6 +64,9 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
                           tco=template_entries().tco)
         books.append((Path(out) / f"{name}.xlsx", len(group), entries))
     # every line converted before the first file is written: a bad value writes nothing
+    for path, _, _ in books:
+        if path.is_dir():
+            raise WriteFailed(f"{path} is a folder; rename or move it, or write elsewhere")
     return [(path, n, save_workbook(build(entries), path)) for path, n, entries in books]
 
 

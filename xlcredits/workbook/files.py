@@ -264,6 +264,8 @@ def write_atomically(wb: Workbook | bytes, path: Path, *, check=None, backup: st
     :func:`find_workbooks` ignores); the original is untouched unless replaced.
     """
     link, path = Path(path), Path(path).resolve() if Path(path).is_symlink() else Path(path)
+    if path.is_dir():
+        raise WriteFailed(f"{link} is a folder; rename or move it, or write elsewhere")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX,
                                    dir=path.parent)
