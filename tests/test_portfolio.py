@@ -241,3 +241,25 @@ def test_a_folder_where_a_workbook_goes_is_named_and_nothing_is_written(tmp_path
     assert (f"{out / 'Marco Rossi.xlsx'} is a folder; rename or move it, or write "
             "elsewhere") in result.output
     assert [p.name for p in out.iterdir()] == ["Marco Rossi.xlsx"]
+
+
+def test_a_build_that_fails_midway_says_what_it_wrote(tmp_path, monkeypatch):
+    """A disk that fills at the third workbook: the two written before were on disk but
+    not told ('Error: ... no space left' was all the output)."""
+    from xlcredits.workbook import files
+    real, calls = files._write_file, []
+
+    def filling(target, data):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real(target, data)
+    monkeypatch.setattr(files, "_write_file", filling)
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path), "--by", "Owner", "--out", out)
+    assert result.exit_code == 1
+    told = [line.split("Wrote ")[1].split(" (")[0] for line in result.output.splitlines()
+            if line.startswith("Wrote ")]
+    assert sorted(told) == sorted(str(p) for p in out.iterdir()) and len(told) == 2
+    assert result.output.startswith(f"Created folder {out}\n")
+    assert "no space left on the device" in result.output

@@ -35,12 +35,12 @@ from .workbook.reports import REPORT_NAME
 __all__ = ["LeftOut", "collect", "entries_table", "rollups", "split_build"]
 
 
-def split_build(data: Path, by: str, out: Path, date_order: str | None = None
-                ) -> list[tuple[Path, int, str]]:
-    """One workbook per value of column ``by``; returns (path, rows, outcome) for each, the
-    outcome as :func:`~xlcredits.workbook.files.save_workbook` says (a backup's path when
-    an existing workbook with other content was replaced). Slash dates follow
-    ``date_order``, else the order the file's own dates prove."""
+def split_build(data: Path, by: str, out: Path, date_order: str | None = None):
+    """One workbook per value of column ``by``: every line is checked, then (path, rows,
+    outcome) is yielded as each workbook is written, the outcome as
+    :func:`~xlcredits.workbook.files.save_workbook` says (a backup's path when an existing
+    workbook with other content was replaced). Slash dates follow ``date_order``, else
+    the order the file's own dates prove."""
     rows = read_table(data, sheet="Register")
     if by not in rows.header:
         raise InputError("column", by, "is not a column of " + Path(data).name,
@@ -67,7 +67,8 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
     for path, _, _ in books:
         if path.is_dir():
             raise WriteFailed(f"{path} is a folder; rename or move it, or write elsewhere")
-    return [(path, n, save_workbook(build(entries), path)) for path, n, entries in books]
+    # written as asked for: a failure half way leaves told what was written before it
+    return ((path, n, save_workbook(build(entries), path)) for path, n, entries in books)
 
 
 NUMBERS = ("balance", "consumed", "unit_value", "planned", "grace_days")
