@@ -263,3 +263,18 @@ def test_a_build_that_fails_midway_says_what_it_wrote(tmp_path, monkeypatch):
     assert sorted(told) == sorted(str(p) for p in out.iterdir()) and len(told) == 2
     assert result.output.startswith(f"Created folder {out}\n")
     assert "no space left on the device" in result.output
+
+
+def test_one_owner_spelled_composed_and_decomposed_is_one_workbook(tmp_path):
+    """'Zoë' typed on Windows (ë one letter) and pasted from a Mac (e and a combining
+    diaeresis) is the same text (Unicode canonical equivalence); it made Zoë.xlsx and
+    Zoë-2.xlsx, one entry each."""
+    def edit(rows):
+        rows[0]["Owner"], rows[1]["Owner"] = "Zo\u00eb", "Zoe\u0308"
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    ids = lambda name: [c.value for c in load_workbook(out / name)["Register"]["A"]
+                        if c.value and c.row > 1]
+    assert ids("Zo\u00eb.xlsx") == ["FLX-001", "FLX-002"]
+    assert not (out / "Zo\u00eb-2.xlsx").exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -49,7 +50,8 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None):
     groups: dict[str | None, list[dict]] = {}
     for row in rows:
         key = row.get(by)
-        groups.setdefault(None if key in (None, "") else str(key), []).append(row)
+        groups.setdefault(None if key in (None, "") else  # canonically equal text is one
+                          unicodedata.normalize("NFC", str(key)), []).append(row)
     books, used = [], set()
     # a blank value's file is "unassigned", or next to one of that name: named last
     for key, group in sorted(groups.items(), key=lambda item: item[0] is None):
