@@ -1031,8 +1031,11 @@ def test_two_label_parts_or_damaged_relationships_are_refused_in_one_line(tmp_pa
                        "docMetadata/LabelInfo2.xml": LABEL_INFO})
     outcome = batch.regenerate([two])[0]
     assert (outcome.result, outcome.message) == (
-        "refused", ("has two sensitivity label parts (docMetadata/LabelInfo.xml, docMetadata/"
-                    "LabelInfo2.xml); Office writes one: save the workbook in Excel again"))
+        "refused", ("holds what regeneration cannot carry, which would be lost: two "
+                    "sensitivity label parts (docMetadata/LabelInfo.xml, docMetadata/"
+                    "LabelInfo2.xml). Nothing was written"))
+    result = CliRunner().invoke(main, ["report", str(two), "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0 and "refused" not in result.output, result.output  # read
     damaged = patch(write(example_entries(), tmp_path / "damaged.xlsx"), "_rels/.rels",
                     lambda t: t.replace("</Relationships>", "<Relationship"))
     outcome = batch.regenerate([damaged])[0]

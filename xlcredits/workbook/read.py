@@ -242,25 +242,29 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
 def _part(path: Path, kind: str) -> bytes | None:
     """The package part a relationship of type ``kind`` from the package points to (the
     custom properties, Office's sensitivity label), as written; None if there is none.
-    Two such parts are refused: one of them would be lost."""
+    (A second such part is refused by :func:`unsupported_parts`.)"""
+    found = _targets(path, kind)
+    if not found:
+        return None
+    with zipfile.ZipFile(path) as z:
+        return z.read(found[0])
+
+
+def _targets(path: Path, kind: str) -> list[str]:
+    """The parts relationships of type ``kind`` from the package point to."""
     with zipfile.ZipFile(path) as z:
         if "_rels/.rels" not in z.namelist():
-            return None
+            return []
         try:
             rels = fromstring(z.read("_rels/.rels"))
         except ParseError as e:
             raise ReadError(path, f"part _rels/.rels is damaged ({e}); save the workbook "
                                   "again") from None
         parts = {name.lower(): name for name in z.namelist()}  # names compare without case
-        found = sorted({parts[target] for target in (
+        return sorted({parts[target] for target in (
             posixpath.normpath(rel.get("Target", "").lstrip("/")).lower() for rel in rels
             if rel.get("Type") == kind and rel.get("TargetMode") != "External")
             if target in parts})
-        if len(found) > 1:
-            what = "sensitivity label" if kind == LABEL_TYPE else "custom properties"
-            raise ReadError(path, f"has two {what} parts ({', '.join(found)}); Office writes "
-                                  "one: save the workbook in Excel again")
-        return z.read(found[0]) if found else None
 
 
 PROPERTIES = ("title", "subject", "keywords", "description", "category", "contentStatus",
@@ -462,6 +466,10 @@ def unsupported_parts(path: Path, wb) -> list[str]:
                     + (f" and {len(local) - 5} more" if len(local) > 5 else ""))
     if wb.chartsheets:
         lost.append("chart sheets " + ", ".join(c.title for c in wb.chartsheets))
+    for kind, what in ((LABEL_TYPE, "sensitivity label"), (CUSTOM_TYPE, "custom properties")):
+        found = _targets(path, kind)
+        if len(found) > 1:  # the first is carried, the others would be lost
+            lost.append(f"two {what} parts ({', '.join(found)})")
     return lost
 
 
