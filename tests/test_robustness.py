@@ -1069,3 +1069,19 @@ def test_a_label_named_in_another_case_is_carried(tmp_path):
     assert regenerate(path).result == "regenerated"
     with zipfile.ZipFile(path) as z:
         assert z.read("docMetadata/LabelInfo.xml") == LABEL_INFO
+
+
+def test_a_dtd_in_the_package_relationships_is_refused_in_one_line(tmp_path):
+    """openpyxl does not read _rels/.rels; the label search does, with defusedxml, whose
+    refusal of a DTD was a traceback in report and 'EntitiesForbidden(name=...)' in
+    regenerate."""
+    path = patch(write(example_entries(), tmp_path / "w.xlsx"), "_rels/.rels", lambda t: re.sub(
+        r"^<\?xml[^>]*\?>", "", t).replace("<Relationships", '<!DOCTYPE r [<!ENTITY a "a">]>'
+                                           "<Relationships", 1))
+    reason = ("part _rels/.rels contains XML entity or DTD declarations, which are refused "
+              "(EntitiesForbidden)")
+    outcome = batch.regenerate([path])[0]
+    assert (outcome.result, outcome.message) == ("refused", reason)
+    result = CliRunner().invoke(main, ["report", str(path), "--out", str(tmp_path / "r.xlsx")])
+    assert f"refused: {path}: {reason}" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -21,6 +21,7 @@ from functools import cache, lru_cache
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 from openpyxl.comments.comment_sheet import CommentSheet
 from openpyxl.formula.translate import Translator
@@ -260,6 +261,9 @@ def _targets(path: Path, kind: str) -> list[str]:
         except ParseError as e:
             raise ReadError(path, f"part _rels/.rels is damaged ({e}); save the workbook "
                                   "again") from None
+        except DefusedXmlException as e:
+            raise ReadError(path, "part _rels/.rels contains XML entity or DTD declarations, "
+                                  f"which are refused ({type(e).__name__})") from None
         parts = {name.lower(): name for name in z.namelist()}  # names compare without case
         return sorted({parts[target] for target in (
             posixpath.normpath(rel.get("Target", "").lstrip("/")).lower() for rel in rels
