@@ -243,3 +243,60 @@ def test_an_empty_export_is_called_empty(tmp_path, content):
         assert result.exit_code != 0
         assert "empty.csv: is empty: it has no header line" in result.output, result.output
     assert not (tmp_path / "out").exists()
+
+
+def _owners_export(tmp_path, rows, suffix, delimiter=","):
+    """An export of the register's two first columns and Owner, as ``rows``."""
+    path = tmp_path / f"export{suffix}"
+    if suffix == ".csv":
+        path.write_text("\r\n".join(delimiter.join(r) for r in rows) + "\r\n",
+                        encoding="utf-8")
+    else:
+        from openpyxl import Workbook
+        wb = Workbook()
+        for i, r in enumerate(rows, 1):
+            for j, v in enumerate(r, 1):
+                wb.active.cell(i, j, v or None)
+        wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix, delimiter", [(".csv", ","), (".csv", ";"), (".xlsx", "")])
+def test_an_export_with_blank_lines_above_its_header_is_read(tmp_path, suffix, delimiter):
+    """A blank first line (a sheet whose header is in row 2) was called 'is empty: it has no
+    header line', of a file holding a header and entries; the delimiter is the header's."""
+    rows = [[], ["ID", "Credit type", "Owner"], ["A-1", "Flex Credits", "Zoe"],
+            ["A-2", "Flex Credits", "Ann"]]
+    path = _owners_export(tmp_path, rows, suffix, delimiter)
+    result = invoke("build", path, "--by", "Owner", "--out", tmp_path / "out")
+    assert "is empty" not in result.output, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["Ann.xlsx", "Zoe.xlsx"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_export_with_a_column_twice_is_refused(tmp_path, suffix):
+    """Two columns headed Owner: each row kept the second's value under that name and the
+    first's was lost without a word (Zoe's entry was filed under Ann)."""
+    rows = [["ID", "Credit type", "Owner", "Owner"], ["A-1", "Flex Credits", "Zoe", "Ann"]]
+    path = _owners_export(tmp_path, rows, suffix)
+    result = invoke("build", path, "--by", "Owner", "--out", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert (f"export{suffix}: has two columns headed 'Owner' (C and D); rename or delete "
+            "one") in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("rows, where", [
+    ([["ID", "", "Owner"], ["A-1", "Flex Credits", "Zoe"]], "line 2, column B"),
+    ([["ID", "Owner"], ["A-1", "Zoe", "Flex Credits"]], "line 2, column C"),
+])
+def test_a_value_under_no_header_is_refused(tmp_path, suffix, rows, where):
+    """A value in a column without a header (blank, or right of the last) was dropped
+    without a word, where a column with an unknown header is refused."""
+    path = _owners_export(tmp_path, rows, suffix)
+    result = invoke("build", path, "--by", "Owner", "--out", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert (f"export{suffix}: {where} holds 'Flex Credits' under no header; give the column "
+            "a header or delete the value") in result.output
+    assert not (tmp_path / "out").exists()

@@ -138,3 +138,16 @@ def test_cli_summary_and_workbook(export, tmp_path):
     assert len(wb["Distribution"]._charts) == 1
     result = CliRunner().invoke(main, ["logins", str(export), "--licence", "Partner"])
     assert result.exit_code == 2 and "is not an Experience Cloud licence" in result.output
+
+
+@pytest.mark.parametrize("blank", ["\n \n", "\r\n"])
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_blank_lines_above_the_header_are_skipped(tmp_path, encoding, blank):
+    """A blank first line (a file saved again by a text editor) was called 'is empty: it has
+    no header line'; the hand-made export's numbers are read whole below it (by hand above:
+    13 rows, 11 successful, ann 3 login-days in January)."""
+    path = tmp_path / "LoginHistory.csv"
+    path.write_bytes((blank + HAND_MADE).encode(encoding))
+    h = read_history(path, period=("2026-01", "2026-02"))
+    days = {(r.user, r.month): r.login_days for r in h.login_days.itertuples()}
+    assert (h.rows, h.successful, days[("ann@p.com", "2026-01")]) == (13, 11, 3)

@@ -174,3 +174,107 @@ def test_build_from_a_european_csv(tmp_path):
     result = invoke("build", ambiguous, "--by", "Owner", "--out", tmp_path / "o3",
                     "--date-order", "dmy")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("COM\u00b9", "_COM\u00b9"), ("lpt\u00b3.x", "_lpt\u00b3.x"),  # Windows reserves COM¹..³
+    ("CON .txt", "_CON .txt"),  # Windows ignores the spaces before an extension
+    ("\u0928\u092e\u0938\u094d\u0924\u0947", "\u0928\u092e\u0938\u094d\u0924\u0947"),  # नमस्ते
+    ("\u0645\u064f\u062d\u064e\u0645\u064e\u0651\u062f",  # مُحَمَّد (NFC): vowel signs
+     "\u0645\u064f\u062d\u064e\u0645\u064e\u0651\u062f"),  # are marks, not separators
+])
+def test_safe_filenames_of_other_scripts_and_windows_devices(name, safe):
+    assert safe_filename(name) == safe
+
+
+def test_a_long_name_in_a_script_of_three_byte_letters_fits_the_file_system(tmp_path):
+    """100 CJK letters are 300 bytes in UTF-8; ext4 and APFS take 255 bytes a name, and a
+    backup or the temporary file adds 28: the build failed with 'File name too long'."""
+    name = "\u6f22" * 100
+    assert len(safe_filename(name).encode()) <= 200
+    assert safe_filename("\u00e9" * 150) == "\u00e9" * 100  # 200 bytes: kept whole
+    def edit(rows):
+        rows[0]["Owner"] = name
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / f"{safe_filename(name)}.xlsx").exists()
+
+
+def test_names_one_case_blind_disk_takes_for_one_get_a_file_each(tmp_path):
+    """Windows and macOS compare names without case by upper case, where a final sigma is
+    a sigma: 'ΟΔΟΣ', 'οδος' and 'οδοσ' are one file there; str.lower kept them apart."""
+    def edit(rows):
+        rows[0]["Owner"], rows[1]["Owner"], rows[2]["Owner"] = (
+            "\u039f\u0394\u039f\u03a3", "\u03bf\u03b4\u03bf\u03c2", "\u03bf\u03b4\u03bf\u03c3")
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    stems = [p.stem for p in out.iterdir()]
+    assert len({s.casefold() for s in stems}) == len(stems)
+    assert len([s for s in stems if s.casefold().startswith("\u03bf\u03b4\u03bf")]) == 3
+
+
+def test_an_owner_called_unassigned_keeps_its_name_whatever_comes_first(tmp_path):
+    """With the blank owner's rows first in the export, the blank group took
+    unassigned.xlsx and the owner called 'unassigned' got unassigned-2.xlsx: which file held
+    whose entries depended on the order of the rows."""
+    def edit(rows):
+        rows[0]["Owner"] = ""
+        rows[1]["Owner"] = "unassigned"
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    ids = lambda name: [c.value for c in load_workbook(out / name)["Register"]["A"]
+                        if c.value and c.row > 1]
+    assert ids("unassigned.xlsx") == ["FLX-002"]  # the owner's
+    assert ids("unassigned-2.xlsx") == ["FLX-001"]  # the blank owner's
+
+
+def test_a_folder_where_a_workbook_goes_is_named_and_nothing_is_written(tmp_path):
+    """A folder called 'Marco Rossi.xlsx' in --out failed as 'cannot write in out: Is a
+    directory', after the groups before it had been written unannounced."""
+    out = tmp_path / "out"
+    (out / "Marco Rossi.xlsx").mkdir(parents=True)
+    result = invoke("build", export(tmp_path), "--by", "Owner", "--out", out)
+    assert result.exit_code == 1, result.output
+    assert (f"{out / 'Marco Rossi.xlsx'} is a folder; rename or move it, or write "
+            "elsewhere") in result.output
+    assert [p.name for p in out.iterdir()] == ["Marco Rossi.xlsx"]
+
+
+def test_a_build_that_fails_midway_says_what_it_wrote(tmp_path, monkeypatch):
+    """A disk that fills at the third workbook: the two written before were on disk but
+    not told ('Error: ... no space left' was all the output)."""
+    from xlcredits.workbook import files
+    real, calls = files._write_file, []
+
+    def filling(target, data):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real(target, data)
+    monkeypatch.setattr(files, "_write_file", filling)
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path), "--by", "Owner", "--out", out)
+    assert result.exit_code == 1
+    told = [line.split("Wrote ")[1].split(" (")[0] for line in result.output.splitlines()
+            if line.startswith("Wrote ")]
+    assert sorted(told) == sorted(str(p) for p in out.iterdir()) and len(told) == 2
+    assert result.output.startswith(f"Created folder {out}\n")
+    assert "no space left on the device" in result.output
+
+
+def test_one_owner_spelled_composed_and_decomposed_is_one_workbook(tmp_path):
+    """'Zoë' typed on Windows (ë one letter) and pasted from a Mac (e and a combining
+    diaeresis) is the same text (Unicode canonical equivalence); it made Zoë.xlsx and
+    Zoë-2.xlsx, one entry each."""
+    def edit(rows):
+        rows[0]["Owner"], rows[1]["Owner"] = "Zo\u00eb", "Zoe\u0308"
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    ids = lambda name: [c.value for c in load_workbook(out / name)["Register"]["A"]
+                        if c.value and c.row > 1]
+    assert ids("Zo\u00eb.xlsx") == ["FLX-001", "FLX-002"]
+    assert not (out / "Zo\u00eb-2.xlsx").exists()

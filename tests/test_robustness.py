@@ -981,3 +981,137 @@ def test_threaded_comments_become_notes_and_the_outcome_says_so(tmp_path):
     assert "threaded comments become notes" in outcome.message
     note = load_workbook(path)["Register"]["A2"].comment
     assert note is not None and note.text.endswith("Check the renewal date with Sales")
+
+
+def _with_custom(path: Path, props: str) -> bytes:
+    """The workbook at ``path`` with ``props`` as its custom properties part; its bytes."""
+    patch(path, "[Content_Types].xml", lambda t: t.replace(
+        "</Types>", '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.'
+        'openxmlformats-officedocument.custom-properties+xml"/></Types>'))
+    patch(path, "_rels/.rels", lambda t: t.replace(
+        "</Relationships>", '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org'
+        '/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"'
+        "/></Relationships>"))
+    part = (CUSTOM_XML.replace("</Properties>", "") + props + "</Properties>").encode()
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("docProps/custom.xml", part)
+    return part
+
+
+def test_custom_properties_of_every_type_are_carried_as_written(tmp_path):
+    """openpyxl reads six of the property types (others it drops with a warning), moves a
+    time with an offset to UTC by dropping the offset (08:12+02:00 came back as 08:12Z, two
+    hours later), drops fractions of a second, writes a float with 16 digits and a link's
+    cached value as blank: regeneration lost such properties silently, or failed on them
+    for good. The part is carried as written."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    fmtid = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+    props = "".join(f'<property fmtid="{fmtid}" pid="{pid}" name="{name}"{extra}>{value}'
+                    "</property>" for pid, (name, value, extra) in enumerate([
+                        ("Big", "<vt:i8>9000000000</vt:i8>", ""),
+                        ("Plain", "<vt:lpstr>FY27</vt:lpstr>", ""),
+                        ("Reviewed", "<vt:filetime>2026-09-01T08:12:44+02:00</vt:filetime>",
+                         ""),
+                        ("Stamp", "<vt:filetime>2026-09-01T08:12:44.123Z</vt:filetime>", ""),
+                        ("Share", "<vt:r8>0.30000000000000004</vt:r8>", ""),
+                        ("Linked", "<vt:lpwstr>EMEA</vt:lpwstr>", ' linkTarget="Region"')],
+                        20))
+    part = _with_custom(path, props)
+    outcome = regenerate(path)
+    assert outcome.result == "regenerated", outcome.message
+    with zipfile.ZipFile(path) as z:
+        assert z.read("docProps/custom.xml") == part
+    assert batch.regenerate([path])[0].result == "up to date"
+
+
+def _label_rels(path: Path, rels: str, parts: dict) -> Path:
+    patch(path, "[Content_Types].xml", lambda t: t.replace(
+        "</Types>", '<Override PartName="/docMetadata/LabelInfo.xml" ContentType="application'
+        '/vnd.ms-office.classificationlabels+xml"/></Types>'))
+    patch(path, "_rels/.rels", lambda t: t.replace("</Relationships>", rels + "</Relationships>"))
+    with zipfile.ZipFile(path, "a") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def _label_rel(target: str, rid: str = "rId5") -> str:
+    return (f'<Relationship Id="{rid}" Type="http://schemas.microsoft.com/office/2020/02/'
+            f'relationships/classificationlabels" Target="{target}"/>')
+
+
+def test_a_label_found_by_a_path_with_dot_dot_is_carried(tmp_path):
+    """A relationship's target is a path (ECMA-376 Part 2, 9.3): docMetadata/../docMetadata/
+    LabelInfo.xml names the label part too; it was not found, and the label was lost."""
+    path = _label_rels(write(example_entries(), tmp_path / "w.xlsx"),
+                       _label_rel("docMetadata/../docMetadata/LabelInfo.xml"),
+                       {"docMetadata/LabelInfo.xml": LABEL_INFO})
+    assert regenerate(path).result == "regenerated"
+    with zipfile.ZipFile(path) as z:
+        assert z.read("docMetadata/LabelInfo.xml") == LABEL_INFO
+
+
+def test_two_label_parts_or_damaged_relationships_are_refused_in_one_line(tmp_path):
+    """The second of two label parts was dropped silently; a damaged _rels/.rels (which
+    openpyxl does not read) failed as 'unclosed token: line 1, column 518'."""
+    two = _label_rels(write(example_entries(), tmp_path / "two.xlsx"),
+                      _label_rel("docMetadata/LabelInfo.xml")
+                      + _label_rel("docMetadata/LabelInfo2.xml", "rId6"),
+                      {"docMetadata/LabelInfo.xml": LABEL_INFO,
+                       "docMetadata/LabelInfo2.xml": LABEL_INFO})
+    outcome = batch.regenerate([two])[0]
+    assert (outcome.result, outcome.message) == (
+        "refused", ("holds what regeneration cannot carry, which would be lost: two "
+                    "sensitivity label parts (docMetadata/LabelInfo.xml, docMetadata/"
+                    "LabelInfo2.xml). Nothing was written"))
+    result = CliRunner().invoke(main, ["report", str(two), "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0 and "refused" not in result.output, result.output  # read
+    damaged = patch(write(example_entries(), tmp_path / "damaged.xlsx"), "_rels/.rels",
+                    lambda t: t.replace("</Relationships>", "<Relationship"))
+    outcome = batch.regenerate([damaged])[0]
+    assert outcome.result == "refused"
+    assert outcome.message.startswith("part _rels/.rels is damaged (unclosed token")
+
+
+def test_an_author_a_user_set_is_carried(tmp_path):
+    """File > Info's Author (the core properties' creator) was set back to 'xlcredits
+    <version>' by every regeneration; an author xlcredits wrote still becomes the current
+    version."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    ours = patch(write(example_entries(), tmp_path / "ours.xlsx"), "docProps/core.xml",
+                 lambda t: re.sub(r"<dc:creator>[^<]*", "<dc:creator>xlcredits 0.0.1", t))
+    patch(path, "docProps/core.xml",
+          lambda t: re.sub(r"<dc:creator>[^<]*", "<dc:creator>Finance Team", t))
+    for p in (path, ours):
+        outcome = batch.regenerate([p], force=True)[0]
+        assert outcome.result == "regenerated", outcome.message
+    assert load_workbook(path).properties.creator == "Finance Team"
+    assert load_workbook(ours).properties.creator == load_workbook(
+        write(example_entries(), tmp_path / "new.xlsx")).properties.creator
+
+
+def test_a_label_named_in_another_case_is_carried(tmp_path):
+    """Part names compare without case (ECMA-376 Part 2, 6.2.2.3): a relationship to
+    docmetadata/labelinfo.xml names docMetadata/LabelInfo.xml; the label was lost."""
+    path = _label_rels(write(example_entries(), tmp_path / "w.xlsx"),
+                       _label_rel("docmetadata/labelinfo.xml"),
+                       {"docMetadata/LabelInfo.xml": LABEL_INFO})
+    assert regenerate(path).result == "regenerated"
+    with zipfile.ZipFile(path) as z:
+        assert z.read("docMetadata/LabelInfo.xml") == LABEL_INFO
+
+
+def test_a_dtd_in_the_package_relationships_is_refused_in_one_line(tmp_path):
+    """openpyxl does not read _rels/.rels; the label search does, with defusedxml, whose
+    refusal of a DTD was a traceback in report and 'EntitiesForbidden(name=...)' in
+    regenerate."""
+    path = patch(write(example_entries(), tmp_path / "w.xlsx"), "_rels/.rels", lambda t: re.sub(
+        r"^<\?xml[^>]*\?>", "", t).replace("<Relationships", '<!DOCTYPE r [<!ENTITY a "a">]>'
+                                           "<Relationships", 1))
+    reason = ("part _rels/.rels contains XML entity or DTD declarations, which are refused "
+              "(EntitiesForbidden)")
+    outcome = batch.regenerate([path])[0]
+    assert (outcome.result, outcome.message) == ("refused", reason)
+    result = CliRunner().invoke(main, ["report", str(path), "--out", str(tmp_path / "r.xlsx")])
+    assert f"refused: {path}: {reason}" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

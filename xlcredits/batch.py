@@ -109,7 +109,7 @@ def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: 
         return Outcome(path, "refused", message=e.reason)
     rows = sum(1 for r in entries.register if r)
     try:
-        new = workbook_bytes(build(entries), label=entries.label)
+        new = workbook_bytes(build(entries), label=entries.label, custom=entries.custom)
     except WriteFailed as e:  # the system's temporary folder refused openpyxl's sheets
         return Outcome(path, "failed", message=f"{e}; the original is untouched")
     gc.collect()  # the built workbook, before the file is compared, written and verified

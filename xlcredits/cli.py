@@ -243,9 +243,13 @@ def build_workbooks(data: Path, by: str, out: Path, date_order: str | None):
         if e.argument == "column":  # the --by column is not in the file
             raise click.BadParameter(str(e), param_hint="--by") from None
         raise
-    if not existed and out.is_dir():
-        click.echo(f"Created folder {out}")
-    tell((path, outcome, plural(rows, "entry", "entries")) for path, rows, outcome in written)
+
+    def told():  # each workbook told once written, the folder once it was made
+        for i, (path, rows, outcome) in enumerate(written):
+            if i == 0 and not existed and out.is_dir():
+                click.echo(f"Created folder {out}")
+            yield path, outcome, plural(rows, "entry", "entries")
+    tell(told())
 
 
 @main.command()

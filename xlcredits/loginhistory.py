@@ -223,13 +223,15 @@ def _source(path: Path, tmp: Path) -> tuple[str, list[str], str]:
                 f"auto_detect = false, null_padding = true, "
                 f"columns = {{{_column_types(table.header)}}})"), table.header, ","
     with open_text(path) as (lines, encoding, delimiter):
-        first = next(lines, "")
+        first, skip = next(lines, ""), 0
+        while first and not first.strip():  # blank lines above the header
+            first, skip = next(lines, ""), skip + 1
         header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
         with open(path, "rb") as f:
             head = f.read(4)
-        if encoding in ("utf-8", "utf-8-sig") and head != ZIP_MAGIC:
+        if encoding in ("utf-8", "utf-8-sig") and head != ZIP_MAGIC and not skip:
             target = path
-        else:  # another encoding, or a zip: a UTF-8 copy, line by line
+        else:  # another encoding, a zip, blank lines above the header: a UTF-8 copy
             target = tmp / "history.csv"
             with open(target, "w", encoding="utf-8", newline="") as out:
                 out.write(first)

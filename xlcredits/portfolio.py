@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,19 +29,19 @@ from .workbook.entries import (
     register_rows,
     template_entries,
 )
-from .workbook.files import find_workbooks, safe_filename, save_workbook
+from .workbook.files import WriteFailed, find_workbooks, safe_filename, save_workbook
 from .workbook.read import open_workbook, read_entries
 from .workbook.reports import REPORT_NAME
 
 __all__ = ["LeftOut", "collect", "entries_table", "rollups", "split_build"]
 
 
-def split_build(data: Path, by: str, out: Path, date_order: str | None = None
-                ) -> list[tuple[Path, int, str]]:
-    """One workbook per value of column ``by``; returns (path, rows, outcome) for each, the
-    outcome as :func:`~xlcredits.workbook.files.save_workbook` says (a backup's path when
-    an existing workbook with other content was replaced). Slash dates follow
-    ``date_order``, else the order the file's own dates prove."""
+def split_build(data: Path, by: str, out: Path, date_order: str | None = None):
+    """One workbook per value of column ``by``: every line is checked, then (path, rows,
+    outcome) is yielded as each workbook is written, the outcome as
+    :func:`~xlcredits.workbook.files.save_workbook` says (a backup's path when an existing
+    workbook with other content was replaced). Slash dates follow ``date_order``, else
+    the order the file's own dates prove."""
     rows = read_table(data, sheet="Register")
     if by not in rows.header:
         raise InputError("column", by, "is not a column of " + Path(data).name,
@@ -49,21 +50,27 @@ def split_build(data: Path, by: str, out: Path, date_order: str | None = None
     groups: dict[str | None, list[dict]] = {}
     for row in rows:
         key = row.get(by)
-        groups.setdefault(None if key in (None, "") else str(key), []).append(row)
+        groups.setdefault(None if key in (None, "") else  # canonically equal text is one
+                          unicodedata.normalize("NFC", str(key)), []).append(row)
     books, used = [], set()
-    for key, group in groups.items():  # a blank value's file is "unassigned", or next to it
+    # a blank value's file is "unassigned", or next to one of that name: named last
+    for key, group in sorted(groups.items(), key=lambda item: item[0] is None):
         name = safe_filename("unassigned" if key is None else key)
         n, stem = 1, name
-        while name.lower() in used:
+        while name.casefold() in used:  # one name on a case-blind disk: ΟΔΟΣ, οδος
             n += 1
             name = f"{stem}-{n}"
-        used.add(name.lower())
+        used.add(name.casefold())
         fields = [{h: v for h, v in r.items() if h} for r in group]
         entries = Entries(register=register_rows(fields, order, rows.decimal_comma),
                           tco=template_entries().tco)
         books.append((Path(out) / f"{name}.xlsx", len(group), entries))
     # every line converted before the first file is written: a bad value writes nothing
-    return [(path, n, save_workbook(build(entries), path)) for path, n, entries in books]
+    for path, _, _ in books:
+        if path.is_dir():
+            raise WriteFailed(f"{path} is a folder; rename or move it, or write elsewhere")
+    # written as asked for: a failure half way leaves told what was written before it
+    return ((path, n, save_workbook(build(entries), path)) for path, n, entries in books)
 
 
 NUMBERS = ("balance", "consumed", "unit_value", "planned", "grace_days")

@@ -656,9 +656,12 @@ def open_text(path: Path):
         _check_text(path, sample, encoding)
         stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
         lines = _lines(path, stream)
-        first = next(lines, "")
+        blank, first = [], next(lines, "")
+        while first and not first.strip():  # the delimiter is the header's, below them
+            blank.append(first)
+            first = next(lines, "")
         delimiter = sniff_delimiter(first)
-        yield itertools.chain([first], lines), encoding, delimiter
+        yield itertools.chain(blank, [first], lines), encoding, delimiter
     except (OSError, EOFError, zlib.error) as e:
         raise ReadError(path, f"cannot be read: {e}") from None
     finally:
@@ -675,26 +678,53 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
         try:
             ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
             ws.reset_dimensions()  # read every row the sheet holds, not what <dimension> says
-            lines = ws.iter_rows(values_only=True)
-            header = [str(h).strip() if h is not None else "" for h in next(lines, [])]
-            rows = [dict(zip(header, r)) | {"_line": i} for i, r in enumerate(lines, 2)
+            lines = enumerate(ws.iter_rows(values_only=True), 1)
+            header = _header(path, lines, lambda v: v is not None and str(v).strip() != "")
+            rows = [_row(path, header, r, i) for i, r in lines
                     if any(v is not None and str(v).strip() != "" for v in r)]
         finally:
             wb.close()
-        if not any(header):
-            raise ReadError(path, EMPTY)
         return Table(header, rows, path.name)
     with open_text(path) as (lines, encoding, delimiter):
         reader = csv.reader(lines, delimiter=delimiter)
         try:
-            header = [h.strip() for h in next(reader, [])]
-            rows = [dict(zip(header, r)) | {"_line": reader.line_num} for r in reader
+            header = _header(path, ((reader.line_num, r) for r in reader),
+                             lambda v: v.strip() != "")
+            rows = [_row(path, header, r, reader.line_num) for r in reader
                     if any(v.strip() for v in r)]
         except csv.Error as e:
             raise ReadError(path, f"line {reader.line_num + 1}: {e}; check the file") from None
-    if not any(header):
-        raise ReadError(path, EMPTY)
     return Table(header, rows, path.name, encoding, delimiter)
+
+
+def _row(path: Path, header: list[str], values, line: int) -> dict:
+    """A line as {header: value}; a value under no header (a blank one, or right of the
+    last) is refused: it would be lost."""
+    if len(values) > len(header) or "" in header:
+        for i, v in enumerate(values):
+            if (i >= len(header) or not header[i]) and v is not None and str(v).strip():
+                raise ReadError(path, f"line {line}, column {get_column_letter(i + 1)} holds "
+                                      f"{str(v).strip()[:40]!r} under no header; give the "
+                                      "column a header or delete the value")
+    return dict(zip(header, values)) | {"_line": line}
+
+
+def _header(path: Path, lines, filled) -> list[str]:
+    """The header: the first line with a value (blank lines above it are skipped); a
+    header text twice is refused (each row would keep one of the two columns' values)."""
+    for _, line in lines:
+        if any(filled(v) for v in line):
+            break
+    else:
+        raise ReadError(path, EMPTY)
+    header = [str(h).strip() if h is not None else "" for h in line]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header):
+        if h and h in seen:
+            raise ReadError(path, f"has two columns headed {h!r} ({get_column_letter(seen[h] + 1)}"
+                                  f" and {get_column_letter(i + 1)}); rename or delete one")
+        seen.setdefault(h, i)
+    return header
 
 
 def header_key(text) -> str:

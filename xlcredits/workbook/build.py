@@ -10,7 +10,6 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.packaging import custom
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -574,11 +573,10 @@ def build_conf(wb: Workbook) -> None:
 def build_users_own(wb: Workbook, entries: Entries) -> None:
     """What the user added to the workbook: sheets, defined names, print areas, the
     comments and hyperlinks of cells (a register note follows its column), and document
-    properties (a subject, keywords, a sensitivity label)."""
+    properties (a subject, keywords; the custom properties and a sensitivity label part
+    are carried as written by :func:`~xlcredits.workbook.files.workbook_bytes`)."""
     for key, value in entries.properties.items():
         setattr(wb.properties, key, value)
-    for kind, name, value in entries.custom:
-        wb.custom_doc_props.append(getattr(custom, kind)(name=name, value=value))
     for title, sheet in entries.sheets.items():
         ws = wb.create_sheet(title)
         ws.sheet_state = sheet.state

@@ -60,7 +60,7 @@ class Entries:
     sheets: dict = field(default_factory=dict)  # a sheet the user added -> UserSheet
     print_areas: dict = field(default_factory=dict)  # sheet -> print area
     properties: dict = field(default_factory=dict)  # document property -> what a user set
-    custom: tuple = ()  # custom properties (sensitivity labels...): (kind, name, value)
+    custom: bytes | None = None  # the custom properties part (MSIP labels...), as written
     label: bytes | None = None  # Office's sensitivity label part (LabelInfo.xml), as written
 
 

@@ -48,8 +48,11 @@ __all__ = [
 
 TEMP_SUFFIX = ".tmp.xlsx"
 BACKUP = re.compile(r".+\.\d{8}-\d{6}(-\d+)?\.bak\.xlsx$")
-RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-            *(f"LPT{i}" for i in range(1, 10))}
+# Windows' device names, superscript digits too (as Python 3.13's ntpath.isreserved)
+RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT")
+                                         for i in "123456789\u00b9\u00b2\u00b3")}
+NAME_CHARS, NAME_BYTES = 100, 200  # a name's letters and UTF-8 bytes at most (file systems
+# take 255 bytes; a backup's name adds 28, Excel's and LibreOffice's lock files up to 18)
 
 
 @contextmanager
@@ -90,40 +93,60 @@ SAVED_AT = "docProps/core.xml"  # when a workbook was saved: the one part two sa
 LABEL_PART = "docMetadata/LabelInfo.xml"
 LABEL_TYPE = "http://schemas.microsoft.com/office/2020/02/relationships/classificationlabels"
 LABEL_CONTENT = "application/vnd.ms-office.classificationlabels+xml"
+# the custom document properties part (ECMA-376 Part 1, 15.2.12.2), carried as written:
+# openpyxl reads six of its value types, and some of those not exactly
+CUSTOM_PART = "docProps/custom.xml"
+CUSTOM_TYPE = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+               "custom-properties")
+CUSTOM_CONTENT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 
 
-def workbook_bytes(wb: Workbook, label: bytes | None = None) -> bytes:
+def workbook_bytes(wb: Workbook, label: bytes | None = None, custom: bytes | None = None
+                   ) -> bytes:
     """The xlsx file ``wb`` saves to (exact numbers, as :func:`write_workbook`), with
-    ``label`` as its sensitivity label part if given. openpyxl writes each sheet through
-    the system's temporary folder: a refusal there raises :class:`WriteFailed` naming
-    that folder."""
+    ``label`` as its sensitivity label part and ``custom`` as its custom properties part,
+    if given. openpyxl writes each sheet through the system's temporary folder: a refusal
+    there raises :class:`WriteFailed` naming that folder."""
     buffer = io.BytesIO()
     try:
         with exact_numbers():
             wb.save(buffer)
     except OSError as e:
         raise WriteFailed(_reason(e, Path(tempfile.gettempdir()))) from None
-    return buffer.getvalue() if label is None else _with_label(buffer.getvalue(), label)
+    parts = [(name, content, kind, rid, data) for name, content, kind, rid, data in (
+        (CUSTOM_PART, CUSTOM_CONTENT, CUSTOM_TYPE, "rIdCustomProperties", custom),
+        (LABEL_PART, LABEL_CONTENT, LABEL_TYPE, "rIdLabelInfo", label)) if data is not None]
+    return _with_parts(buffer.getvalue(), parts) if parts else buffer.getvalue()
 
 
-def _with_label(data: bytes, label: bytes) -> bytes:
-    """The package with the sensitivity label part, its relationship from the package and
-    its content type, as Office writes them."""
+def _with_parts(data: bytes, parts) -> bytes:
+    """The package with each of ``parts`` (name, content type, relationship type, Id,
+    bytes), its relationship from the package and its content type, as Office writes them;
+    a part of that name openpyxl wrote is replaced."""
+    names = {name for name, *_ in parts}
+    types = "".join(f'<Override PartName="/{name}" ContentType="{content}"/>'
+                    for name, content, *_ in parts)
+    rels = "".join(f'<Relationship Id="{rid}" Type="{kind}" Target="{name}"/>'
+                   for name, _, kind, rid, _ in parts)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
+            if item.filename in names:
+                continue
             part = src.read(item)
             if item.filename == "[Content_Types].xml":
-                part = part.replace(b"</Types>", f'<Override PartName="/{LABEL_PART}" '
-                                    f'ContentType="{LABEL_CONTENT}"/></Types>'.encode())
+                part = re.sub(rb'<Override PartName="/(?:%s)"[^>]*/>' % b"|".join(
+                    re.escape(n.encode()) for n in names), b"", part)
+                part = part.replace(b"</Types>", f"{types}</Types>".encode())
             elif item.filename == "_rels/.rels":
-                part = part.replace(b"</Relationships>", f'<Relationship Id="rIdLabelInfo" '
-                                    f'Type="{LABEL_TYPE}" Target="{LABEL_PART}"/>'
-                                    "</Relationships>".encode())
+                part = re.sub(rb'<Relationship [^>]*Target="/?(?:%s)"[^>]*/>' % b"|".join(
+                    re.escape(n.encode()) for n in names), b"", part)
+                part = part.replace(b"</Relationships>", f"{rels}</Relationships>".encode())
             dst.writestr(item, part)
-        dst.writestr(zipfile.ZipInfo(LABEL_PART, date_time=src.infolist()[0].date_time),
-                     label, zipfile.ZIP_DEFLATED)
+        for name, *_, content in parts:
+            dst.writestr(zipfile.ZipInfo(name, date_time=src.infolist()[0].date_time),
+                         content, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -241,6 +264,8 @@ def write_atomically(wb: Workbook | bytes, path: Path, *, check=None, backup: st
     :func:`find_workbooks` ignores); the original is untouched unless replaced.
     """
     link, path = Path(path), Path(path).resolve() if Path(path).is_symlink() else Path(path)
+    if path.is_dir():
+        raise WriteFailed(f"{link} is a folder; rename or move it, or write elsewhere")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX,
                                    dir=path.parent)
@@ -393,6 +418,19 @@ def safe_filename(name: str) -> str:
     >>> safe_filename("Zoe\u0308 M\u00fcller"), safe_filename("a\u202eb")
     ('Zoë Müller', 'a_b')
     """
-    clean = re.sub(r"[^\w .-]", "_", unicodedata.normalize("NFC", str(name)))
-    clean = re.sub(r"_+", "_", clean).strip(" ._")[:100] or "_"
-    return f"_{clean}" if clean.split(".")[0].upper() in RESERVED else clean
+    text = unicodedata.normalize("NFC", str(name))
+    clean = "".join(c if c in " .-" or unicodedata.category(c)[0] in "LMN" else "_"
+                    for c in text)  # letters with their marks (नमस्ते), numbers
+    clean = _cut(re.sub(r"_+", "_", clean).strip(" ._")).strip(" ._") or "_"
+    return f"_{clean}" if clean.split(".")[0].rstrip(" ").upper() in RESERVED else clean
+
+
+def _cut(text: str) -> str:
+    """At most NAME_CHARS letters and NAME_BYTES bytes, a letter never parted from its
+    marks."""
+    end = min(len(text), NAME_CHARS)
+    while len(text[:end].encode()) > NAME_BYTES:
+        end -= 1
+    while 0 < end < len(text) and unicodedata.category(text[end])[0] == "M":
+        end -= 1
+    return text[:end]

@@ -12,6 +12,7 @@ quoting) is not an edit: formulas are compared by :func:`formula_key`.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
@@ -20,7 +21,8 @@ from functools import cache, lru_cache
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from defusedxml.ElementTree import fromstring
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 from openpyxl.comments.comment_sheet import CommentSheet
 from openpyxl.formula.translate import Translator
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
@@ -32,7 +34,7 @@ from ..tables import open_xlsx, sheet_rows
 from . import schema as s
 from .build import FIRST_ROW, TITLE, build, register_formula
 from .entries import Entries, Formula, Note, UserSheet, Value, template_entries
-from .files import LABEL_TYPE
+from .files import CUSTOM_TYPE, LABEL_TYPE
 from .xstring import decode
 
 __all__ = ["ReadError", "changed_parts", "formula_key", "open_workbook", "read", "read_entries", "schema_version",
@@ -234,44 +236,54 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
              if getattr(ws, "_print_area", None) and ws.title != "Register"}
     return Entries(register=register, tco=tco, rates=rates, as_of=as_of, notes=notes,
                    names=names, sheets=sheets, print_areas=areas,
-                   properties=_properties(wb), custom=_custom(wb), label=_label(path)), stray
+                   properties=_properties(wb), custom=_part(path, CUSTOM_TYPE),
+                   label=_part(path, LABEL_TYPE)), stray
 
 
-def _label(path: Path) -> bytes | None:
-    """Office's sensitivity label part (docMetadata/LabelInfo.xml), found through the
-    package's relationships, as written; None if there is none."""
+def _part(path: Path, kind: str) -> bytes | None:
+    """The package part a relationship of type ``kind`` from the package points to (the
+    custom properties, Office's sensitivity label), as written; None if there is none.
+    (A second such part is refused by :func:`unsupported_parts`.)"""
+    found = _targets(path, kind)
+    if not found:
+        return None
+    with zipfile.ZipFile(path) as z:
+        return z.read(found[0])
+
+
+def _targets(path: Path, kind: str) -> list[str]:
+    """The parts relationships of type ``kind`` from the package point to."""
     with zipfile.ZipFile(path) as z:
         if "_rels/.rels" not in z.namelist():
-            return None
-        for rel in fromstring(z.read("_rels/.rels")):
-            if rel.get("Type") == LABEL_TYPE and rel.get("TargetMode") != "External":
-                name = rel.get("Target", "").lstrip("/")
-                if name in z.namelist():
-                    return z.read(name)
-    return None
+            return []
+        try:
+            rels = fromstring(z.read("_rels/.rels"))
+        except ParseError as e:
+            raise ReadError(path, f"part _rels/.rels is damaged ({e}); save the workbook "
+                                  "again") from None
+        except DefusedXmlException as e:
+            raise ReadError(path, "part _rels/.rels contains XML entity or DTD declarations, "
+                                  f"which are refused ({type(e).__name__})") from None
+        parts = {name.lower(): name for name in z.namelist()}  # names compare without case
+        return sorted({parts[target] for target in (
+            posixpath.normpath(rel.get("Target", "").lstrip("/")).lower() for rel in rels
+            if rel.get("Type") == kind and rel.get("TargetMode") != "External")
+            if target in parts})
 
 
 PROPERTIES = ("title", "subject", "keywords", "description", "category", "contentStatus",
-              "identifier", "language", "version")  # what a user sets in File > Info
+              "identifier", "language", "version", "creator")  # what a user sets in File > Info
 
 
 def _properties(wb) -> dict:
-    """The document properties a user set (the title only when it is not the template's)."""
+    """The document properties a user set (the title only when it is not the template's,
+    the author when it is not xlcredits of some version)."""
     found = {key: getattr(wb.properties, key, None) for key in PROPERTIES}
     return {key: value for key, value in found.items() if value not in (None, "")
-            and not (key == "title" and value == TITLE)}
+            and not (key == "title" and value == TITLE)
+            and not (key == "creator" and re.fullmatch(r"xlcredits \S+", str(value)))}
 
 
-def _custom(wb) -> tuple:
-    """Custom document properties, such as the MSIP_Label_* sensitivity label Office
-    writes, as (kind, name, value)."""
-    return tuple((type(p).__name__, p.name, p.value)
-                 for p in getattr(wb, "custom_doc_props", ()) or ()
-                 if type(p).__name__ in CUSTOM_KINDS)
-
-
-CUSTOM_KINDS = ("BoolProperty", "DateTimeProperty", "FloatProperty", "IntProperty",
-                "LinkProperty", "StringProperty")
 
 
 def _place(sheet: str, coordinate: str, by_column: dict) -> tuple:
@@ -471,6 +483,10 @@ def unsupported_parts(path: Path, wb) -> list[str]:
                     + (f" and {len(local) - 5} more" if len(local) > 5 else ""))
     if wb.chartsheets:
         lost.append("chart sheets " + ", ".join(c.title for c in wb.chartsheets))
+    for kind, what in ((LABEL_TYPE, "sensitivity label"), (CUSTOM_TYPE, "custom properties")):
+        found = _targets(path, kind)
+        if len(found) > 1:  # the first is carried, the others would be lost
+            lost.append(f"two {what} parts ({', '.join(found)})")
     return lost
 
 
