@@ -18,10 +18,13 @@ from xlcredits.workbook.reports import escape_csv
 SAMPLE = Path(__file__).parents[1] / "xlcredits" / "data" / "sample_register.csv"
 
 
-def export(tmp_path, edit=None) -> Path:
+def export(tmp_path, edit=None, keep: int | None = None) -> Path:
+    """The sample register as a CSV export, edited; only its first ``keep`` rows (fewer
+    groups, fewer workbooks to build) when the test needs no more."""
     rows = list(csv.DictReader(SAMPLE.read_text("utf-8").splitlines()))
     if edit:
         edit(rows)
+    rows = rows[:keep]
     path = tmp_path / "export.csv"
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, rows[0].keys())
@@ -41,6 +44,7 @@ def test_safe_filenames(name, safe):
     assert safe_filename(name) == safe
 
 
+@pytest.mark.slow  # builds a workbook per group of the sample, 8 or 9
 def test_build_one_workbook_per_group_safely_named(tmp_path):
     def hostile(rows):
         rows[0]["Owner"] = "../../escape"
@@ -65,7 +69,7 @@ def test_an_owner_called_unassigned_and_a_blank_owner_get_a_file_each(tmp_path):
         rows[1]["Owner"] = "unassigned"
         rows[2]["Owner"] = ""
     out = tmp_path / "out"
-    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    result = invoke("build", export(tmp_path, edit, keep=3), "--by", "Owner", "--out", out)
     assert result.exit_code == 0, result.output
     assert result.output.count("Created folder") == 1
     ids = lambda name: [c.value for c in load_workbook(out / name)["Register"]["A"]
@@ -84,6 +88,7 @@ def test_a_refused_build_announces_and_leaves_no_folder(tmp_path):
     assert "Created folder" not in result.output and not out.exists()
 
 
+@pytest.mark.slow  # builds a workbook per group of the sample, 8 or 9
 def test_build_from_xlsx_and_unknown_column(tmp_path):
     wb = Workbook()
     ws = wb.active
@@ -100,6 +105,7 @@ def test_build_from_xlsx_and_unknown_column(tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # builds a workbook per group of the sample, 8 or 9
 def test_report_numbers_match_an_independent_computation_and_csv_is_escaped(tmp_path):
     def inject(rows):
         rows[0]["Notes"] = '=HYPERLINK("http://evil")'
@@ -196,7 +202,7 @@ def test_a_long_name_in_a_script_of_three_byte_letters_fits_the_file_system(tmp_
     def edit(rows):
         rows[0]["Owner"] = name
     out = tmp_path / "out"
-    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    result = invoke("build", export(tmp_path, edit, keep=1), "--by", "Owner", "--out", out)
     assert result.exit_code == 0, result.output
     assert (out / f"{safe_filename(name)}.xlsx").exists()
 
@@ -208,7 +214,7 @@ def test_names_one_case_blind_disk_takes_for_one_get_a_file_each(tmp_path):
         rows[0]["Owner"], rows[1]["Owner"], rows[2]["Owner"] = (
             "\u039f\u0394\u039f\u03a3", "\u03bf\u03b4\u03bf\u03c2", "\u03bf\u03b4\u03bf\u03c3")
     out = tmp_path / "out"
-    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    result = invoke("build", export(tmp_path, edit, keep=3), "--by", "Owner", "--out", out)
     assert result.exit_code == 0, result.output
     stems = [p.stem for p in out.iterdir()]
     assert len({s.casefold() for s in stems}) == len(stems)
@@ -223,7 +229,7 @@ def test_an_owner_called_unassigned_keeps_its_name_whatever_comes_first(tmp_path
         rows[0]["Owner"] = ""
         rows[1]["Owner"] = "unassigned"
     out = tmp_path / "out"
-    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    result = invoke("build", export(tmp_path, edit, keep=2), "--by", "Owner", "--out", out)
     assert result.exit_code == 0, result.output
     ids = lambda name: [c.value for c in load_workbook(out / name)["Register"]["A"]
                         if c.value and c.row > 1]
@@ -256,7 +262,7 @@ def test_a_build_that_fails_midway_says_what_it_wrote(tmp_path, monkeypatch):
         real(target, data)
     monkeypatch.setattr(files, "_write_file", filling)
     out = tmp_path / "out"
-    result = invoke("build", export(tmp_path), "--by", "Owner", "--out", out)
+    result = invoke("build", export(tmp_path, keep=5), "--by", "Owner", "--out", out)
     assert result.exit_code == 1
     told = [line.split("Wrote ")[1].split(" (")[0] for line in result.output.splitlines()
             if line.startswith("Wrote ")]
@@ -272,7 +278,7 @@ def test_one_owner_spelled_composed_and_decomposed_is_one_workbook(tmp_path):
     def edit(rows):
         rows[0]["Owner"], rows[1]["Owner"] = "Zo\u00eb", "Zoe\u0308"
     out = tmp_path / "out"
-    result = invoke("build", export(tmp_path, edit), "--by", "Owner", "--out", out)
+    result = invoke("build", export(tmp_path, edit, keep=2), "--by", "Owner", "--out", out)
     assert result.exit_code == 0, result.output
     ids = lambda name: [c.value for c in load_workbook(out / name)["Register"]["A"]
                         if c.value and c.row > 1]

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from built import workbook_file
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +26,6 @@ from xlcredits.workbook import files
 from xlcredits.workbook import schema as s
 from xlcredits.workbook.build import build
 from xlcredits.workbook.entries import Entries, Formula, Value, example_entries, template_entries
-from xlcredits.workbook.files import write_workbook
 from xlcredits.workbook.read import open_workbook, read_entries
 
 FROZEN = sorted((Path(__file__).parent / "frozen").glob("xlcredits-template-v*.xlsx"))
@@ -39,9 +39,7 @@ def entries_of(path: Path) -> Entries:
 
 
 def write(entries: Entries, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_workbook(build(entries), path)
-    return path
+    return workbook_file(entries, path)  # built once per run for the same entries
 
 
 def test_frozen_versions_exist_for_every_released_schema():

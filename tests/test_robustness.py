@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from built import workbook_file
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import LineChart, Reference
@@ -28,9 +29,7 @@ from xlcredits import batch, tables
 from xlcredits.cli import main
 from xlcredits.workbook import files
 from xlcredits.workbook import schema as s
-from xlcredits.workbook.build import build
 from xlcredits.workbook.entries import Entries, Formula, Note, example_entries, template_entries
-from xlcredits.workbook.files import write_workbook
 from xlcredits.workbook.read import formula_key, open_workbook, read_entries
 
 REGISTER_PART = "xl/worksheets/sheet2.xml"  # openpyxl writes the sheets in SHEETS order
@@ -46,9 +45,7 @@ def entries_of(path: Path) -> Entries:
 
 
 def write(entries: Entries, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_workbook(build(entries), path)
-    return path
+    return workbook_file(entries, path)  # built once per run for the same entries
 
 
 def nineteen() -> Entries:
@@ -463,7 +460,8 @@ def test_an_unexpected_error_in_one_file_does_not_stop_the_batch(tmp_path, monke
     assert entries_of(good) == entries_of(bad) == example_entries()
 
 
-@pytest.mark.parametrize("n", [20, pytest.param(300, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("n", [pytest.param(20, marks=pytest.mark.slow),
+                               pytest.param(300, marks=pytest.mark.slow)])  # 20+ workbooks
 def test_many_single_byte_corruptions_never_stop_the_batch(tmp_path, n):
     """n copies of a real workbook, each with one byte changed (spread over the file):
     no traceback, every file has its row, the table prints."""
