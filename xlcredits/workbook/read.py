@@ -284,8 +284,6 @@ def _properties(wb) -> dict:
             and not (key == "creator" and re.fullmatch(r"xlcredits \S+", str(value)))}
 
 
-
-
 def _place(sheet: str, coordinate: str, by_column: dict) -> tuple:
     """Where a note is carried: a register input cell by row and column key (so that it
     follows its column), any other cell by coordinate."""
