@@ -284,3 +284,17 @@ def test_one_owner_spelled_composed_and_decomposed_is_one_workbook(tmp_path):
                         if c.value and c.row > 1]
     assert ids("Zo\u00eb.xlsx") == ["FLX-001", "FLX-002"]
     assert not (out / "Zo\u00eb-2.xlsx").exists()
+
+
+def test_an_owner_named_like_a_backup_gets_a_file_report_reads(tmp_path):
+    """'Ops.20260101-101010.bak' made Ops.20260101-101010.bak.xlsx, which report and
+    regenerate skip as one of xlcredits' own backups: its entries were never counted."""
+    def edit(rows):
+        rows[0]["Owner"] = "Ops.20260101-101010.bak"
+    out = tmp_path / "out"
+    result = invoke("build", export(tmp_path, edit, keep=1), "--by", "Owner", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.iterdir()] == ["Ops.20260101-101010.bak_.xlsx"]
+    result = invoke("report", out, "--out", tmp_path / "r.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "1 entry in 1 workbook" in result.output

@@ -417,11 +417,15 @@ def safe_filename(name: str) -> str:
     ('etc_passwd', '_CON', 'EMEA _ Sales')
     >>> safe_filename("Zoe\u0308 M\u00fcller"), safe_filename("a\u202eb")
     ('Zoë Müller', 'a_b')
+    >>> safe_filename("Ops.20260101-101010.bak")  # not taken for one of xlcredits' backups
+    'Ops.20260101-101010.bak_'
     """
     text = unicodedata.normalize("NFC", str(name))
     clean = "".join(c if c in " .-" or unicodedata.category(c)[0] in "LMN" else "_"
                     for c in text)  # letters with their marks (नमस्ते), numbers
     clean = _cut(re.sub(r"_+", "_", clean).strip(" ._")).strip(" ._") or "_"
+    if BACKUP.match(f"{clean}.xlsx"):  # report and regenerate would skip it as a backup
+        clean += "_"
     return f"_{clean}" if clean.split(".")[0].rstrip(" ").upper() in RESERVED else clean
 
 
