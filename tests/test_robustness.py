@@ -446,10 +446,10 @@ def test_an_unexpected_error_in_one_file_does_not_stop_the_batch(tmp_path, monke
     bad = write(example_entries(), tmp_path / "b.xlsx")
     real_read = batch.read
 
-    def read(path, wb, *args):
+    def read(path, wb, *args, **kwargs):
         if Path(path).name == "b.xlsx":
             raise zlib.error("Error -3 while decompressing data: invalid distance")
-        return real_read(path, wb, *args)
+        return real_read(path, wb, *args, **kwargs)
 
     monkeypatch.setattr(batch, "read", read)
     result = CliRunner().invoke(main, ["regenerate", "--force", str(tmp_path)])
@@ -1113,3 +1113,25 @@ def test_a_dtd_in_the_package_relationships_is_refused_in_one_line(tmp_path):
     result = CliRunner().invoke(main, ["report", str(path), "--out", str(tmp_path / "r.xlsx")])
     assert f"refused: {path}: {reason}" in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_cells_a_user_formatted_are_named_in_the_outcome(tmp_path):
+    """A fill or a font a user gave register entries is laid out afresh by the new
+    template: not carried (LibreOffice rewrites every style, so carrying would pin every
+    workbook it saved to its old look), but no longer silently."""
+    from openpyxl.styles import Font, PatternFill
+
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    assert "fills and fonts" not in regenerate(path).message  # xlcredits' own: nothing
+    wb = load_workbook(path)
+    for cell in ("A3", "B3", "F5"):
+        wb["Register"][cell].fill = PatternFill("solid", start_color="FFFF00")
+    wb["Register"]["C7"].font = Font(bold=True, color="FF0000")
+    wb["Register"]["C9"].number_format = "@"  # a format is carried, so not named
+    wb.save(path)
+    dry = batch.regenerate([path], dry_run=True)[0]
+    assert "the fills and fonts of 4 register cells (A3, B3, F5 and 1 more)" in dry.message
+    outcome = batch.regenerate([path])[0]
+    assert outcome.result == "regenerated"
+    assert "the fills and fonts of 4 register cells (A3, B3, F5 and 1 more) are the new " \
+           "template's, not their own" in outcome.message

@@ -93,9 +93,10 @@ def _regenerate_file(path: Path, backup_dir: Path | None, dry_run: bool, force: 
         wb = open_workbook(path)
         try:
             version = schema_version(path, wb)
-            entries, stray = read(path, wb)
+            changes: list[str] = []
+            entries, stray = read(path, wb, notices=changes)
             lost = unsupported_parts(path, wb)
-            changes = changed_parts(path)
+            changes += changed_parts(path)
         finally:
             wb.close()
         if lost:

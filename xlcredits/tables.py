@@ -156,13 +156,14 @@ def _chain(error: BaseException):
 class Cell:
     """A cell as the sheet's XML holds it: ``value`` is what was typed (numbers stay numbers
     whatever their format, text exactly, formulas as their text starting with "="),
-    ``cached`` the value a spreadsheet program computed for a formula (None if absent)."""
+    ``cached`` the value a spreadsheet program computed for a formula (None if absent),
+    ``style`` its index in the workbook's cell styles (0: the default)."""
 
-    __slots__ = ("cached", "column", "data_type", "number_format", "row", "value")
+    __slots__ = ("cached", "column", "data_type", "number_format", "row", "style", "value")
 
-    def __init__(self, row, column, value, data_type, number_format, cached=None):
+    def __init__(self, row, column, value, data_type, number_format, cached=None, style=0):
         self.row, self.column, self.value, self.data_type = row, column, value, data_type
-        self.number_format, self.cached = number_format, cached
+        self.number_format, self.cached, self.style = number_format, cached, style
 
     @property
     def coordinate(self) -> str:
@@ -243,7 +244,7 @@ def sheet_rows(path: Path, wb, ws, limit: int | None = None):
                     fmt = formats[sid] = _number_format(wb, sid)
                 if kind == "f" and not isinstance(value, str):
                     value = _formula_text(value)
-                cells.append(Cell(r, column, value, kind, fmt, cached))
+                cells.append(Cell(r, column, value, kind, fmt, cached, sid))
             if cells:
                 yield index, cells
     except ReadError:

@@ -16,6 +16,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections import Counter
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from importlib.resources import as_file, files
@@ -144,7 +145,8 @@ def read_entries(path: Path, wb) -> Entries:
     return read(path, wb, check=False)[0]
 
 
-def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
+def read(path: Path, wb, check: bool = True, notices: list | None = None
+         ) -> tuple[Entries, list[str]]:
     """The entries, and (with ``check``) the cells holding what the new template has no
     place for: outside every input area and different from the blank template of the
     workbook's version. Register rows are input wherever they are (the new register grows
@@ -199,6 +201,9 @@ def read(path: Path, wb, check: bool = True) -> tuple[Entries, list[str]]:
         stray += [f"Register!{c.coordinate}" for _, row in register_cells for c in row
                   if c.column not in by_column
                   and not _same(c.value, values.get(("Register", c.coordinate)))]
+        if notices is not None:
+            notices += _formatting(wb, [c for _, row in register_cells for c in row
+                                        if c.column in by_column])
     tco = {}
     for c in s.TCO_INPUTS:
         where = _name_cell(wb, c.name)
@@ -282,6 +287,29 @@ def _properties(wb) -> dict:
     return {key: value for key, value in found.items() if value not in (None, "")
             and not (key == "title" and value == TITLE)
             and not (key == "creator" and re.fullmatch(r"xlcredits \S+", str(value)))}
+
+
+def _formatting(wb, cells: list) -> list[str]:
+    """A notice naming the register entries a user formatted (a fill or a font other than
+    their column's), which the new template lays out afresh; none if there are none."""
+    def look(style: int) -> tuple:
+        try:
+            array = wb._cell_styles[style]
+            return wb._fonts[array.fontId], wb._fills[array.fillId]
+        except (IndexError, AttributeError):
+            return None, None
+    by_column: dict[int, Counter] = {}
+    for c in cells:
+        by_column.setdefault(c.column, Counter())[c.style] += 1
+    usual = {column: look(styles.most_common(1)[0][0]) for column, styles in by_column.items()}
+    looks: dict[int, tuple] = {}
+    odd = [c.coordinate for c in cells if c.style  # the default style: nothing to lose
+           and looks.setdefault(c.style, look(c.style)) != usual[c.column]]
+    if not odd:
+        return []
+    shown = ", ".join(odd[:3]) + (f" and {len(odd) - 3:,} more" if len(odd) > 3 else "")
+    return [(f"the fills and fonts of {len(odd):,} register cells ({shown}) are the new "
+            "template's, not their own")]
 
 
 def _place(sheet: str, coordinate: str, by_column: dict) -> tuple:
