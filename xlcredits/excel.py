@@ -33,15 +33,11 @@ def _numbers_only(rows: list) -> np.ndarray | None:
     if isinstance(rows[0], (list, tuple)):  # a block, row by row (xlwings' ndim=2)
         if not set(map(type, rows)) <= {list, tuple}:  # a dict, set, range... as a row:
             return None  # len, chain and [0] each read it their own way; the general path
-        try:
-            widths = set(map(len, rows))
-            if len(widths) != 1:
-                return None
-            width = widths.pop()
-            flat = list(map(itemgetter(0), rows)) if width == 1 else \
-                list(chain.from_iterable(rows))
-        except (TypeError, LookupError):  # a row that is no row: the general path says why
+        widths = set(map(len, rows))
+        if len(widths) != 1:
             return None
+        width = widths.pop()
+        flat = list(map(itemgetter(0), rows)) if width == 1 else list(chain.from_iterable(rows))
         shape = (len(rows), width)
     else:
         flat, shape = rows, (len(rows),)
