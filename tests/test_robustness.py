@@ -893,13 +893,8 @@ CUSTOM_XML = (
     + "</Properties>")
 
 
-def test_a_sensitivity_label_and_document_properties_are_carried(tmp_path):
-    """Regeneration dropped docProps/custom.xml (a sensitivity label: a compliance
-    matter) and the subject and keywords a user set in File > Info."""
-    path = write(example_entries(), tmp_path / "w.xlsx")
-    wb = load_workbook(path)
-    wb.properties.subject, wb.properties.keywords = "FY27 credits", "credits; renewal"
-    wb.save(path)
+def _with_custom(path: Path, props: str) -> bytes:
+    """The workbook at ``path`` with ``props`` as its custom properties part; its bytes."""
     patch(path, "[Content_Types].xml", lambda t: t.replace(
         "</Types>", '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.'
         'openxmlformats-officedocument.custom-properties+xml"/></Types>'))
@@ -907,8 +902,36 @@ def test_a_sensitivity_label_and_document_properties_are_carried(tmp_path):
         "</Relationships>", '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org'
         '/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"'
         "/></Relationships>"))
+    part = (CUSTOM_XML.replace("</Properties>", "") + props + "</Properties>").encode()
     with zipfile.ZipFile(path, "a") as z:
-        z.writestr("docProps/custom.xml", CUSTOM_XML)
+        z.writestr("docProps/custom.xml", part)
+    return part
+
+
+def _label_rels(path: Path, rels: str, parts: dict) -> Path:
+    patch(path, "[Content_Types].xml", lambda t: t.replace(
+        "</Types>", '<Override PartName="/docMetadata/LabelInfo.xml" ContentType="application'
+        '/vnd.ms-office.classificationlabels+xml"/></Types>'))
+    patch(path, "_rels/.rels", lambda t: t.replace("</Relationships>", rels + "</Relationships>"))
+    with zipfile.ZipFile(path, "a") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def _label_rel(target: str, rid: str = "rId5") -> str:
+    return (f'<Relationship Id="{rid}" Type="http://schemas.microsoft.com/office/2020/02/'
+            f'relationships/classificationlabels" Target="{target}"/>')
+
+
+def test_a_sensitivity_label_and_document_properties_are_carried(tmp_path):
+    """Regeneration dropped docProps/custom.xml (a sensitivity label: a compliance
+    matter) and the subject and keywords a user set in File > Info."""
+    path = write(example_entries(), tmp_path / "w.xlsx")
+    wb = load_workbook(path)
+    wb.properties.subject, wb.properties.keywords = "FY27 credits", "credits; renewal"
+    wb.save(path)
+    _with_custom(path, "")  # the label's seven properties, as Office writes them
     outcome = regenerate(path)
     assert outcome.result == "regenerated", outcome.message
     after = load_workbook(path)
@@ -931,16 +954,9 @@ LABEL_INFO = (
 
 
 def test_a_labelinfo_sensitivity_label_is_carried(tmp_path):
-    path = write(example_entries(), tmp_path / "w.xlsx")
-    patch(path, "[Content_Types].xml", lambda t: t.replace(
-        "</Types>", '<Override PartName="/docMetadata/LabelInfo.xml" ContentType="application'
-        '/vnd.ms-office.classificationlabels+xml"/></Types>'))
-    patch(path, "_rels/.rels", lambda t: t.replace(
-        "</Relationships>", '<Relationship Id="rId5" Type="http://schemas.microsoft.com/'
-        'office/2020/02/relationships/classificationlabels" Target="docMetadata/LabelInfo.xml"'
-        "/></Relationships>"))
-    with zipfile.ZipFile(path, "a") as z:
-        z.writestr("docMetadata/LabelInfo.xml", LABEL_INFO)
+    path = _label_rels(write(example_entries(), tmp_path / "w.xlsx"),
+                       _label_rel("docMetadata/LabelInfo.xml"),
+                       {"docMetadata/LabelInfo.xml": LABEL_INFO})
     outcome = regenerate(path)
     assert outcome.result == "regenerated", outcome.message
     with zipfile.ZipFile(path) as z:
@@ -981,21 +997,6 @@ def test_threaded_comments_become_notes_and_the_outcome_says_so(tmp_path):
     assert note is not None and note.text.endswith("Check the renewal date with Sales")
 
 
-def _with_custom(path: Path, props: str) -> bytes:
-    """The workbook at ``path`` with ``props`` as its custom properties part; its bytes."""
-    patch(path, "[Content_Types].xml", lambda t: t.replace(
-        "</Types>", '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.'
-        'openxmlformats-officedocument.custom-properties+xml"/></Types>'))
-    patch(path, "_rels/.rels", lambda t: t.replace(
-        "</Relationships>", '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org'
-        '/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"'
-        "/></Relationships>"))
-    part = (CUSTOM_XML.replace("</Properties>", "") + props + "</Properties>").encode()
-    with zipfile.ZipFile(path, "a") as z:
-        z.writestr("docProps/custom.xml", part)
-    return part
-
-
 def test_custom_properties_of_every_type_are_carried_as_written(tmp_path):
     """openpyxl reads six of the property types (others it drops with a warning), moves a
     time with an offset to UTC by dropping the offset (08:12+02:00 came back as 08:12Z, two
@@ -1020,22 +1021,6 @@ def test_custom_properties_of_every_type_are_carried_as_written(tmp_path):
     with zipfile.ZipFile(path) as z:
         assert z.read("docProps/custom.xml") == part
     assert batch.regenerate([path])[0].result == "up to date"
-
-
-def _label_rels(path: Path, rels: str, parts: dict) -> Path:
-    patch(path, "[Content_Types].xml", lambda t: t.replace(
-        "</Types>", '<Override PartName="/docMetadata/LabelInfo.xml" ContentType="application'
-        '/vnd.ms-office.classificationlabels+xml"/></Types>'))
-    patch(path, "_rels/.rels", lambda t: t.replace("</Relationships>", rels + "</Relationships>"))
-    with zipfile.ZipFile(path, "a") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return path
-
-
-def _label_rel(target: str, rid: str = "rId5") -> str:
-    return (f'<Relationship Id="{rid}" Type="http://schemas.microsoft.com/office/2020/02/'
-            f'relationships/classificationlabels" Target="{target}"/>')
 
 
 def test_a_label_found_by_a_path_with_dot_dot_is_carried(tmp_path):
